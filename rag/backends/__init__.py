@@ -1,0 +1,58 @@
+"""Answer backends: each writes a draft from numbered passages; the checker decides what is shown.
+
+A backend is one subclass of `Backend` in one file, plus one line in `BACKENDS`.
+"""
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+from ..errors import RagError
+from ..types import Chunk, Hit, Turn
+
+REFUSAL = "The coverage I have does not answer that."
+
+BACKENDS = {
+    "extractive": "rag.backends.extractive:Extractive",
+}
+
+
+@dataclass(frozen=True)
+class Request:
+    """Everything a backend may use to draft an answer."""
+
+    question: str  # as the reader asked it (cleaned)
+    query: str  # standalone form used for retrieval (follow-ups resolved)
+    hits: list[Hit]
+    history: list[Turn] = field(default_factory=list)
+    query_embedding: list[float] | None = None
+    idf: Callable[[str], float] = lambda term: 1.0  # corpus statistics, for backends that want them
+    in_corpus: Callable[[str], bool] = lambda term: True
+
+    @property
+    def passages(self) -> list[Chunk]:
+        return [h.chunk for h in self.hits]
+
+
+class Backend(ABC):
+    """Turns a request into a draft answer whose sentences cite passages as [n] (1-based)."""
+
+    name = "base"
+
+    def __init__(self, settings, embedder):
+        self.settings = settings
+        self.embedder = embedder
+
+    @abstractmethod
+    def generate(self, request: Request) -> Iterator[str]:
+        """Yield the draft in pieces (one piece is fine); yield REFUSAL when the passages do not answer."""
+
+
+def load_backend(name: str, settings, embedder) -> Backend:
+    """Instantiate a backend by registry name."""
+    if name not in BACKENDS:
+        raise RagError(f"Unknown backend {name!r}. Choose one of: {', '.join(sorted(BACKENDS))}.")
+    module, cls = BACKENDS[name].split(":")
+    return getattr(importlib.import_module(module), cls)(settings, embedder)

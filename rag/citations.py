@@ -1,0 +1,187 @@
+"""The citation checker: nothing reaches a reader unless its cited passage supports it.
+
+Used three ways: to turn a backend's draft ("... [2]") into verified sentences
+with verbatim quotes (`verify`), as the last gate on every answer (`check_answer`),
+and by the eval harness to score groundedness.
+
+A sentence is supported by its evidence when
+- at least `min_support` of its content words occur in the evidence (lexical recall), and
+- every number, capitalised name and negation in it occurs in the evidence (hard rule).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .text import content_terms, hard_facts, sentence_spans
+from .types import Answer, Chunk
+
+MIN_SUPPORT = 0.7
+_MARKERS = re.compile(r"\s*\[(\d{1,3})\](?:\s*\[(\d{1,3})\])*")
+_MARK = re.compile(r"\[(\d{1,3})\]")
+
+
+@dataclass(frozen=True)
+class Support:
+    recall: float
+    missing: dict = field(default_factory=dict)  # kind -> sorted list of facts absent from the evidence
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing
+
+    def supported(self, threshold: float = MIN_SUPPORT) -> bool:
+        return self.ok and self.recall >= threshold
+
+
+def support(sentence: str, evidence: str) -> Support:
+    """How well `evidence` backs `sentence` (see module docstring)."""
+    terms = set(content_terms(sentence))
+    ev_terms = set(content_terms(evidence))
+    recall = len(terms & ev_terms) / len(terms) if terms else 0.0
+    ev_lower = evidence.lower().replace("’", "'")
+    ev_facts = hard_facts(evidence)
+    facts = hard_facts(sentence)
+    missing = {}
+    nums = facts["numbers"] - ev_facts["numbers"]
+    if nums:
+        missing["numbers"] = sorted(nums)
+    nm = {n for n in facts["names"] if not re.search(r"(?<!\w)" + re.escape(n) + r"(?!\w)", ev_lower)}
+    if nm:
+        missing["names"] = sorted(nm)
+    neg = facts["negations"] - ev_facts["negations"]
+    if neg:
+        missing["negations"] = sorted(neg)
+    return Support(recall, missing)
+
+
+@dataclass(frozen=True)
+class CitedSentence:
+    text: str  # without markers
+    markers: tuple[int, ...]
+
+
+def split_cited(draft: str) -> list[CitedSentence]:
+    """Split a draft into sentences, attaching each [n] group to the sentence it follows."""
+    draft = draft.strip()
+    spans = sentence_spans(draft)
+    pieces: list[list] = []  # [text, markers]
+    for s, e in spans:
+        seg = draft[s:e]
+        lead = re.match(r"^(\s*\[\d{1,3}\])+", seg)
+        if lead and pieces:
+            pieces[-1][1].extend(int(m) for m in _MARK.findall(lead.group()))
+            seg = seg[lead.end():]
+        marks = [int(m) for m in _MARK.findall(seg)]
+        text = _MARK.sub("", seg)
+        text = re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"\s{2,}", " ", text)).strip()
+        if text and any(ch.isalnum() for ch in text):
+            pieces.append([text, marks])
+        elif marks and pieces:
+            pieces[-1][1].extend(marks)
+    return [CitedSentence(t, tuple(dict.fromkeys(m))) for t, m in pieces]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The part of a passage that supports a sentence: a verbatim span of the article."""
+
+    passage: int  # 1-based index into the passages the draft was written from
+    start: int
+    end: int
+    quote: str
+    recall: float
+
+
+@dataclass
+class Verification:
+    kept: list[tuple[str, list[Evidence]]] = field(default_factory=list)
+    dropped: list[tuple[str, str]] = field(default_factory=list)  # (sentence, reason)
+
+
+def best_evidence(sentence: str, chunk: Chunk, passage: int) -> tuple[Evidence, Support]:
+    """The sentence, or run of up to three adjacent sentences, of `chunk` that best supports `sentence`."""
+    spans = [(s + chunk.start, e + chunk.start) for s, e in sentence_spans(chunk.text)]
+    best = None
+    for width in (1, 2, 3):
+        for i in range(len(spans) - width + 1):
+            s, e = spans[i][0], spans[i + width - 1][1]
+            quote = chunk.text[s - chunk.start:e - chunk.start]
+            sup = support(sentence, quote)
+            key = (sup.ok, round(sup.recall, 3), -width)
+            if best is None or key > best[0]:
+                best = (key, Evidence(passage, s, e, quote, sup.recall), sup)
+        if best and best[2].supported():
+            break
+    if best is None:
+        return Evidence(passage, chunk.start, chunk.end, chunk.text, 0.0), support(sentence, chunk.text)
+    return best[1], best[2]
+
+
+def verify(draft: str, passages: list[Chunk], min_support: float = MIN_SUPPORT) -> Verification:
+    """Keep each draft sentence only if a passage it cites supports it; say why the others went."""
+    out = Verification()
+    for cs in split_cited(draft):
+        if not cs.markers:
+            out.dropped.append((cs.text, "no citation"))
+            continue
+        bad = [m for m in cs.markers if not 1 <= m <= len(passages)]
+        if bad:
+            out.dropped.append((cs.text, f"cites passage {bad[0]}, which does not exist"))
+            continue
+        evidence, reasons = [], []
+        for m in cs.markers:
+            ev, sup = best_evidence(cs.text, passages[m - 1], m)
+            if sup.supported(min_support):
+                evidence.append(ev)
+            else:
+                reasons.append(_reason(sup, min_support))
+        if evidence:
+            out.kept.append((cs.text, evidence[:1]))
+        else:
+            out.dropped.append((cs.text, reasons[0]))
+    return out
+
+
+def _reason(sup: Support, threshold: float) -> str:
+    if sup.missing:
+        kind, facts = next(iter(sup.missing.items()))
+        return f"{kind} not in the cited passage: {', '.join(facts[:3])}"
+    return f"only {sup.recall:.0%} of its words are in the cited passage (needs {threshold:.0%})"
+
+
+def check_answer(answer: Answer, text_of: Callable[[str], str | None], min_support: float = MIN_SUPPORT) -> list[str]:
+    """Every problem with a finished answer; an empty list means it may be shown."""
+    problems: list[str] = []
+    if answer.refused:
+        if answer.citations:
+            problems.append("a refusal carries citations")
+        return problems
+    by_n = {c.n: c for c in answer.citations}
+    for c in answer.citations:
+        text = text_of(c.doc_id)
+        if text is None:
+            problems.append(f"[{c.n}] cites an article that is not in the store ({c.doc_id})")
+        elif text[c.start:c.end] != c.quote:
+            problems.append(f"[{c.n}] quote is not verbatim at {c.start}-{c.end} of {c.doc_id}")
+    sentences = split_cited(answer.answer)
+    if not sentences:
+        problems.append("the answer is empty")
+    used = set()
+    for cs in sentences:
+        if not cs.markers:
+            problems.append(f"uncited sentence: {cs.text[:80]!r}")
+            continue
+        missing = [m for m in cs.markers if m not in by_n]
+        if missing:
+            problems.append(f"[{missing[0]}] does not exist: {cs.text[:80]!r}")
+            continue
+        used.update(cs.markers)
+        sups = [support(cs.text, by_n[m].quote) for m in cs.markers]
+        if not any(s.supported(min_support) for s in sups):
+            problems.append(f"unsupported ({_reason(max(sups, key=lambda s: (s.ok, s.recall)), min_support)}): {cs.text[:80]!r}")
+    unused = sorted(set(by_n) - used)
+    if unused:
+        problems.append(f"citation [{unused[0]}] is never used in the answer")
+    return problems

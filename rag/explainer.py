@@ -1,0 +1,180 @@
+"""The pipeline a reader talks to: question -> retrieve -> draft -> verify -> cited answer.
+
+`Explainer.ask` is the one code path behind the CLI, the chat UI, the HTTP API
+and the evals. Whatever a backend drafts, only sentences the citation checker
+accepts reach the reader; if too little survives, the extractive answer is used.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Iterator
+
+from . import _offline  # noqa: F401
+from .backends import REFUSAL, Backend, Request, load_backend
+from .citations import check_answer, verify
+from .config import Settings
+from .embedding import Embedder
+from .errors import BackendError, StoreMismatch
+from .ingest import fingerprint
+from .question import condense, parse_history, validate
+from .retrieve import Retriever
+from .store import Store
+from .types import Answer, Citation, Turn
+
+log = logging.getLogger("rag")
+
+
+@dataclass(frozen=True)
+class Event:
+    """A step of a streamed answer: draft text so far, the checking state, then the final answer."""
+
+    kind: str  # "draft" | "checking" | "final"
+    text: str = ""
+    answer: Answer | None = None
+
+
+class Explainer:
+    """An open store plus models, answering questions about the coverage."""
+
+    def __init__(self, store: Store, embedder: Embedder, backend: Backend, settings: Settings):
+        self.store, self.embedder, self.backend, self.settings = store, embedder, backend, settings
+        self.retriever = Retriever(store, embedder, top_k=settings.top_k)
+        self._texts: dict[str, str | None] = {}
+        self._texts_gen = -1
+        self._fallback = backend if backend.name == "extractive" else load_backend("extractive", settings, embedder)
+
+    @classmethod
+    def open(cls, settings: Settings | None = None, **overrides) -> "Explainer":
+        """Open the configured store (it must exist) and load the models once."""
+        settings = settings or Settings.from_env(**overrides)
+        store = Store.open(settings.store_dir, url=settings.chroma_url)
+        embedder = Embedder(settings.embed_model)
+        built = store.fingerprint()
+        want = fingerprint(embedder, settings.chunk_tokens, settings.chunk_overlap, built.get("exclude_faq", False))
+        if built and built != want:
+            raise StoreMismatch(str(settings.store_dir if not settings.chroma_url else settings.chroma_url), built, want)
+        backend = load_backend(settings.backend, settings, embedder)
+        return cls(store, embedder, backend, settings)
+
+    # ------------------------------------------------------------------ asking
+
+    def ask(self, question, history=None, top_k: int | None = None) -> Answer:
+        """Answer one question; `history` holds previous turns (see question.parse_history)."""
+        final = None
+        for event in self.stream(question, history, top_k):
+            if event.kind == "final":
+                final = event.answer
+        return final
+
+    def stream(self, question, history=None, top_k: int | None = None) -> Iterator[Event]:
+        """Like `ask`, yielding the draft as it grows, a checking step, then the verified answer."""
+        t0 = time.perf_counter()
+        q = validate(question, self.settings.max_question_chars)
+        turns = parse_history(history)
+        if top_k is not None and not (isinstance(top_k, int) and 1 <= top_k <= 50):
+            from .errors import BadQuestion
+
+            raise BadQuestion("top_k must be a whole number from 1 to 50.")
+        request = self._request(q, turns, top_k)
+        answer = None
+        draft = ""
+        if request.hits:
+            try:
+                for piece in self.backend.generate(request):
+                    draft += piece
+                    yield Event("draft", draft)
+            except BackendError as e:
+                log.warning("backend %s failed, falling back to extractive: %s", self.backend.name, e)
+                answer = self._compose(self._draft(self._fallback, request), request)
+                answer.fallback, answer.notice = True, "The generative model was unavailable; showing quoted sentences."
+        if answer is None:
+            if draft and self.backend is not self._fallback:
+                yield Event("checking", draft)
+            answer = self._compose(draft or REFUSAL, request)
+            if answer.refused and self.backend is not self._fallback:
+                fb = self._compose(self._draft(self._fallback, request), request)
+                fb.fallback, fb.dropped = True, answer.dropped
+                answer = fb
+        answer.backend = self.backend.name
+        answer = self._gate(answer)
+        answer.latency_ms = (time.perf_counter() - t0) * 1000
+        yield Event("final", answer.answer, answer)
+
+    def _request(self, q: str, turns: list[Turn], top_k: int | None) -> Request:
+        query = condense(q, turns)
+        emb = self.embedder.query(query)
+        hits = self.retriever.search(query, top_k, embedding=emb)
+        lex = self.retriever.lexical
+        top_idf = lex.idf("\x00")  # the idf of a term seen nowhere: an upper bound
+        return Request(question=q, query=query, hits=hits, history=turns, query_embedding=emb,
+                       idf=lambda t: lex.idf(t) if lex.knows(t) else top_idf, in_corpus=lex.knows)
+
+    @staticmethod
+    def _draft(backend: Backend, request: Request) -> str:
+        return "".join(backend.generate(request))
+
+    def _compose(self, draft: str, request: Request) -> Answer:
+        """Verify a draft against its passages and number the surviving evidence as citations."""
+        if draft.strip() == REFUSAL or not request.hits:
+            return Answer(REFUSAL, refused=True)
+        passages = request.passages
+        checked = verify(draft, passages)
+        citations: list[Citation] = []
+        index: dict[tuple, int] = {}
+        sentences = []
+        for text, evidence in checked.kept:
+            marks = []
+            for ev in evidence:
+                key = (passages[ev.passage - 1].doc_id, ev.start, ev.end)
+                if key not in index:
+                    ch = passages[ev.passage - 1]
+                    index[key] = len(citations) + 1
+                    citations.append(Citation(
+                        n=index[key], doc_id=ch.doc_id, title=ch.title, url=ch.url, quote=ev.quote,
+                        start=ev.start, end=ev.end, score=round(request.hits[ev.passage - 1].score * 60, 4),
+                        published=ch.published, section=ch.section))
+                marks.append(f"[{index[key]}]")
+            sentences.append(f"{text} {''.join(marks)}")
+        dropped = [f"{s} ({why})" for s, why in checked.dropped]
+        if dropped:
+            log.info("dropped %d unsupported sentence(s) from %s: %s", len(dropped), self.backend.name,
+                     [d[:120].encode("unicode_escape").decode() for d in dropped])
+        if not sentences:
+            return Answer(REFUSAL, refused=True, dropped=dropped)
+        return Answer(" ".join(sentences), refused=False, citations=citations, dropped=dropped)
+
+    def _gate(self, answer: Answer) -> Answer:
+        """The last check: an answer that fails is never shown as is."""
+        problems = check_answer(answer, self._article_text)
+        if problems:
+            log.error("answer failed the citation check and was withheld: %s", problems)
+            return Answer(REFUSAL, refused=True, backend=answer.backend, dropped=answer.dropped + problems)
+        return answer
+
+    def _article_text(self, doc_id: str) -> str | None:
+        gen = self.retriever.generation
+        if self._texts_gen != gen:
+            self._texts, self._texts_gen = {}, gen
+        if doc_id not in self._texts:
+            if len(self._texts) > 256:
+                self._texts.clear()
+            art = self.store.article(doc_id)
+            self._texts[doc_id] = art.text if art else None
+        return self._texts[doc_id]
+
+    # ------------------------------------------------------------------ state
+
+    def health(self) -> dict:
+        counts = self.store.count()
+        return {"ok": counts["chunks"] > 0, "store": self.store.where, **counts,
+                "generation": self.store.generation(), "embed_model": self.embedder.model_id,
+                "backend": self.backend.name}
+
+    def examples(self, limit: int = 8) -> list[str]:
+        """Questions from the corpus's own FAQ blocks, for readers to click."""
+        out = []
+        for a in self.store.articles():
+            out.extend(p.question for p in a.faq)
+        return list(dict.fromkeys(out))[:limit]

@@ -1,0 +1,139 @@
+"""Ingest: load -> chunk -> embed -> store, doing only the work that changed.
+
+An unchanged article costs a hash comparison; a changed one has its chunks
+replaced; an article whose file is gone from an ingested folder is removed.
+A file that cannot be read is skipped and reported, and its stored version
+(if any) is kept: bad input never loses what the store already had.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .chunking import CHUNKER_VERSION, chunk_article
+from .embedding import Embedder
+from .loaders import load_corpus
+from .store import SCHEMA, Store
+from .types import Article, Skipped
+
+EMBED_GROUP = 512  # chunks embedded and written together: bounds memory on big corpora
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)
+    chunks_embedded: int = 0
+    rebuilt: str = ""
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        line = (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+                f"{len(self.removed)} removed, {len(self.skipped)} skipped; "
+                f"{self.chunks_embedded} chunks embedded in {self.seconds:.1f}s")
+        return line
+
+    def to_dict(self) -> dict:
+        return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
+                "removed": self.removed, "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+                "recovered": self.recovered, "chunks_embedded": self.chunks_embedded, "rebuilt": self.rebuilt,
+                "seconds": round(self.seconds, 3)}
+
+
+def fingerprint(embedder: Embedder, chunk_tokens: int, chunk_overlap: int, exclude_faq: bool) -> dict:
+    """Everything that decides what vectors are in the store; a change means a rebuild."""
+    return {"schema": SCHEMA, "embed_model": embedder.model_id, "dim": embedder.dim,
+            "chunk_tokens": chunk_tokens, "chunk_overlap": chunk_overlap, "chunker": CHUNKER_VERSION,
+            "exclude_faq": exclude_faq}
+
+
+def ingest(paths: list[Path], store: Store, embedder: Embedder, *, chunk_tokens: int = 160,
+           chunk_overlap: int = 40, exclude_faq: bool = False, max_file_bytes: int = 20_000_000,
+           rebuild: bool = False, progress: bool | None = None) -> IngestReport:
+    """Bring the store in line with the articles under `paths`."""
+    t0 = time.perf_counter()
+    report = IngestReport()
+    loaded = load_corpus(paths, max_file_bytes)
+    report.skipped = loaded.skipped
+    want = fingerprint(embedder, chunk_tokens, chunk_overlap, exclude_faq)
+    with store.writer():
+        have = store.fingerprint()
+        if rebuild or (have and have != want):
+            changed = ", ".join(f"{k}: {have.get(k)!r} -> {v!r}" for k, v in want.items() if have.get(k) != v)
+            report.rebuilt = "asked for (--rebuild)" if rebuild else f"settings changed ({changed})"
+            store.reset()
+        elif have:
+            report.recovered = store.recover()
+        if store.fingerprint() != want:
+            store.set_fingerprint(want)
+        manifest = store.manifest()
+
+        todo: list[tuple[Article, str]] = []
+        for a in loaded.articles:
+            version = a.content_hash()
+            old = manifest.get(a.doc_id)
+            if old and old["version"] == version and not old["pending"]:
+                report.unchanged.append(a.doc_id)
+            else:
+                todo.append((a, version))
+                (report.updated if old and old["version"] else report.added).append(a.doc_id)
+
+        _write(todo, store, embedder, chunk_tokens, chunk_overlap, exclude_faq, report, progress)
+
+        present = {a.doc_id for a in loaded.articles}
+        bad_paths = {str(Path(s.path.split(":")[0]).resolve()) for s in loaded.skipped}
+        roots = [p.resolve() for p in paths]
+        for doc_id, m in manifest.items():
+            if doc_id in present or not m["path"]:
+                continue
+            path = Path(m["path"])
+            under = any(path == r or path.is_relative_to(r) for r in roots)
+            if under and str(path) not in bad_paths:
+                store.remove_article(doc_id)
+                report.removed.append(doc_id)
+        if todo or report.removed or report.rebuilt or report.recovered:
+            store.bump_generation()
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _write(todo, store, embedder, chunk_tokens, chunk_overlap, exclude_faq, report, progress) -> None:
+    """Embed chunks in large batches across articles; write each article once it is complete."""
+    pending: list[tuple[Article, str, list]] = []
+    total = sum(1 for _ in todo)
+    bar = None
+    if progress or (progress is None and total > 20 and sys.stderr.isatty()):
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, unit="article", desc="ingest", file=sys.stderr)
+
+    def flush():
+        chunks = [c for _, _, cs in pending for c in cs]
+        vectors = embedder.documents([c.text for c in chunks])
+        report.chunks_embedded += len(chunks)
+        i = 0
+        for article, version, cs in pending:
+            store.put_article(article, version, cs, vectors[i:i + len(cs)])
+            i += len(cs)
+            if bar:
+                bar.update(1)
+        pending.clear()
+
+    size = 0
+    for article, version in todo:
+        cs = chunk_article(article, chunk_tokens, chunk_overlap, exclude_faq)
+        pending.append((article, version, cs))
+        size += len(cs)
+        if size >= EMBED_GROUP:
+            flush()
+            size = 0
+    if pending:
+        flush()
+    if bar:
+        bar.close()

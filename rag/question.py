@@ -1,0 +1,140 @@
+"""Understanding the question: cleaning, validation, what kind of answer it wants, follow-ups.
+
+All general signals (grammar of questions and requests), nothing tuned to a test set.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from .errors import BadQuestion
+from .text import STOPWORDS, content_terms, names, normalize, words
+from .types import Turn
+
+# Unicode "format" characters (zero-width, bidi overrides, tag characters) are invisible:
+# they can hide instructions or fake text direction, and carry no meaning for a question.
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
+
+
+def clean(text: str) -> str:
+    """Remove control/format characters and ANSI escapes; collapse whitespace; NFKC-fold look-alikes."""
+    text = _ANSI.sub("", normalize(text))
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Co", "Cs") or ch in "\n\t")
+    text = unicodedata.normalize("NFKC", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def validate(question, max_chars: int = 1000) -> str:
+    """Return the cleaned question or raise BadQuestion with a message for the reader."""
+    if not isinstance(question, str):
+        raise BadQuestion("The question must be text.")
+    if len(question) > max_chars:
+        raise BadQuestion(f"Questions are limited to {max_chars} characters; this one has {len(question)}.")
+    q = clean(question)
+    if not q or not any(ch.isalnum() for ch in q):
+        raise BadQuestion("Please type a question.")
+    return q
+
+
+def parse_history(raw, max_turns: int = 20, max_chars: int = 4000) -> list[Turn]:
+    """Accept turns as Turn, {"question","answer"}, {"q","a"}, or chat messages {"role","content"}."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise BadQuestion("history must be a list of previous turns.")
+    turns: list[Turn] = []
+    pending_q = None
+    for item in raw[-2 * max_turns:]:
+        if isinstance(item, Turn):
+            turns.append(item)
+        elif isinstance(item, dict) and "role" in item:
+            content = item.get("content")
+            content = content if isinstance(content, str) else ""
+            if item["role"] == "user":
+                if pending_q is not None:
+                    turns.append(Turn(pending_q))
+                pending_q = clean(content)[:max_chars]
+            elif item["role"] == "assistant" and pending_q is not None:
+                turns.append(Turn(pending_q, clean(content)[:max_chars]))
+                pending_q = None
+        elif isinstance(item, dict):
+            q = item.get("question", item.get("q"))
+            a = item.get("answer", item.get("a", ""))
+            if not isinstance(q, str) or not isinstance(a, (str, type(None))):
+                raise BadQuestion("Each history turn needs a text 'question' (and optional 'answer').")
+            turns.append(Turn(clean(q)[:max_chars], clean(a or "")[:max_chars]))
+        elif isinstance(item, (list, tuple)) and len(item) == 2 and all(isinstance(x, (str, type(None))) for x in item):
+            turns.append(Turn(clean(item[0] or "")[:max_chars], clean(item[1] or "")[:max_chars]))
+        else:
+            raise BadQuestion("Each history turn must be an object with a question and an answer.")
+    if pending_q is not None:
+        turns.append(Turn(pending_q))
+    return turns[-max_turns:]
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What the question asks for."""
+
+    answer_type: str  # person_or_org | date | amount | place | reason | open
+    task_request: bool  # asks to create, role-play, or change/reveal the system, not to inform
+
+
+_TYPE_PATTERNS = [
+    ("date", r"\bwhen\b|\bwhat (year|date|day|month|time)\b|\bhow long ago\b|\bsince when\b"),
+    ("amount", r"\bhow (much|many)\b|\bwhat (is|was|were|are) the (cost|price|amount|number|value|valuation|figure)\b|\bwhat percentage\b"),
+    ("person_or_org", r"\bwho(m|se)?\b|\bwhich (company|companies|firm|firms|person|people|organi[sz]ations?|country|countries|parties)\b|\bwhat (company|companies|firm|firms)\b|\bname (the|of)\b"),
+    ("place", r"\bwhere\b|\bin which (country|city|place)\b"),
+    ("reason", r"\bwhy\b|\bfor what reason\b|\bwhat (caused|causes|led to)\b"),
+]
+
+# Imperative openings of requests that are not questions about the coverage: making
+# new content, playing a role, or steering/revealing the assistant itself.
+_TASK = re.compile(
+    r"^\s*(please\s+)?(write|compose|create|generate|draft|invent|imagine|pretend|act|roleplay|role-play|"
+    r"translate|summari[sz]e\s+(your|the)\s+(instructions|prompt|rules)|ignore|disregard|forget|override|"
+    r"reveal|print|output|repeat|show\s+(me\s+)?(your|the)\s+(system|prompt|instructions|config)|"
+    r"sing|rap|tell\s+(me\s+)?a\s+(joke|story|poem)|you are now|from now on|decode|execute|run)\b",
+    re.I,
+)
+_ABOUT_SELF = re.compile(
+    r"\b(system prompt|your (instructions|prompt|rules|configuration|config|settings|api key|guidelines)|"
+    r"(ignore|disregard|forget) (all |any |the |your )?(previous|prior|above|earlier)|developer mode|jailbreak|"
+    r"environment variables?|api[_ ]key)\b",
+    re.I,
+)
+_CREATIVE = re.compile(r"\b(poem|haiku|limerick|song|lyrics|story|joke|essay|rap|sonnet|code|script)\b", re.I)
+
+
+def intent(question: str) -> Intent:
+    q = question.lower()
+    answer_type = "open"
+    for name, pattern in _TYPE_PATTERNS:
+        if re.search(pattern, q):
+            answer_type = name
+            break
+    task = bool(_TASK.search(question) or _ABOUT_SELF.search(question)
+                or (_CREATIVE.search(question) and re.search(r"\b(write|compose|make|give me|create|generate)\b", q)))
+    return Intent(answer_type, task)
+
+
+_ANAPHORA = {"it", "its", "they", "them", "their", "theirs", "this", "that", "these", "those", "he", "she",
+             "his", "her", "there", "both", "either", "former", "latter", "one", "other", "same", "such"}
+
+
+def is_followup(question: str) -> bool:
+    """A question that leans on the conversation: pronouns without a named subject, or a fragment."""
+    ws = words(question)
+    has_name = bool(names(question) - {"i"})
+    fragment = len([w for w in ws if w not in STOPWORDS]) <= 2
+    leading_and = bool(re.match(r"^\s*(and|but|so|what about|how about|also)\b", question, re.I))
+    return leading_and or fragment or (any(w in _ANAPHORA for w in ws) and not has_name)
+
+
+def condense(question: str, history: list[Turn]) -> str:
+    """A standalone retrieval query: the follow-up plus the previous question it depends on."""
+    if not history or not is_followup(question):
+        return question
+    prev = next((t.question for t in reversed(history) if t.question and content_terms(t.question)), "")
+    return f"{question} {prev}".strip() if prev else question

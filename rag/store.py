@@ -1,0 +1,327 @@
+"""The Chroma store: the only module that talks to chromadb.
+
+Two collections: `chunks` (one embedded passage each) and `articles` (the full
+text, metadata, FAQ and content hash of each article, plus the store's
+fingerprint and generation in the collection metadata).
+
+Writes are ordered so that a crash at any point leaves each article in its old
+or its new state: an article record names the chunk version readers may use,
+and is switched only after the new chunks are written (see `put_article`).
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import _offline  # noqa: F401
+from .errors import RagError, StoreBusy, StoreCorrupt, StoreNotFound
+from .types import Article, Chunk, QAPair
+
+CHUNKS, ARTICLES = "chunks", "articles"
+SCHEMA = 1
+_PAGE = 5000
+
+
+def _key(doc_id: str) -> str:
+    return hashlib.sha1(doc_id.encode("utf-8")).hexdigest()[:20]
+
+
+def chunk_id(doc_id: str, version: str, index: int) -> str:
+    return f"{_key(doc_id)}:{version[:12]}:{index}"
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """An article as the store holds it (what citations are checked against)."""
+
+    doc_id: str
+    title: str
+    text: str
+    url: str
+    published: str
+    version: str
+    faq: tuple[QAPair, ...]
+    path: str = ""
+    dek: str = ""
+
+
+class Store:
+    """A Chroma database on disk (`path`) or behind a server (`url`)."""
+
+    def __init__(self, client, where: str, lock_path: Path):
+        self._client = client
+        self.where = where
+        self._lock_path = lock_path
+        self._connect()
+
+    def _connect(self) -> None:
+        try:
+            self._chunks = self._client.get_or_create_collection(CHUNKS, embedding_function=None,
+                                                           configuration={"hnsw": {"space": "cosine"}})
+            self._articles = self._client.get_or_create_collection(ARTICLES, embedding_function=None)
+        except Exception as e:  # noqa: BLE001 - chromadb raises many types for a damaged folder
+            raise StoreCorrupt(self.where, f"{type(e).__name__}: {e}") from None
+
+    # ------------------------------------------------------------------ opening
+
+    @classmethod
+    def open(cls, path: Path | str = "", url: str = "", create: bool = False) -> "Store":
+        """Open a store; a missing embedded store is an error unless `create`."""
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        if url:
+            from urllib.parse import urlparse
+
+            u = urlparse(url)
+            if not u.hostname:
+                raise RagError(f"RAG_CHROMA_URL={url!r} is not a URL; use e.g. http://127.0.0.1:8000")
+            try:
+                client = chromadb.HttpClient(host=u.hostname, port=u.port or (443 if u.scheme == "https" else 8000),
+                                             ssl=u.scheme == "https", settings=chroma_settings)
+                client.heartbeat()
+            except Exception as e:  # noqa: BLE001
+                raise RagError(f"Cannot reach the Chroma server at {url} ({type(e).__name__}). "
+                               f"Start it with: chroma run --path data/chroma --port {u.port or 8000}") from None
+            lock = Path(path or ".") / "ingest.lock" if path else Path(os.environ.get("TMPDIR", "/tmp")) / f"rag-{_key(url)}.lock"
+            return cls(client, url, lock)
+        path = Path(path)
+        if not create:
+            if not (path / "chroma.sqlite3").is_file():
+                raise StoreNotFound(str(path))
+            if not os.access(path, os.R_OK):
+                raise StoreCorrupt(str(path), "folder is not readable")
+        path.mkdir(parents=True, exist_ok=True)
+        try:
+            client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        except Exception as e:  # noqa: BLE001
+            raise StoreCorrupt(str(path), f"{type(e).__name__}: {e}") from None
+        store = cls(client, str(path), path / "ingest.lock")
+        if not create:
+            store.check_readable()
+        return store
+
+    def check_readable(self) -> None:
+        """Touch both collections so a damaged database fails now, with a clear message."""
+        try:
+            self._articles.count()
+            n = self._chunks.count()
+            if n:
+                self._chunks.peek(1)
+                self._chunks.query(query_embeddings=[[0.0] * self._dim()], n_results=1, include=[])
+        except RagError:
+            raise
+        except Exception as e:  # noqa: BLE001
+            raise StoreCorrupt(self.where, f"{type(e).__name__}: {str(e)[:200]}") from None
+
+    def _dim(self) -> int:
+        return int((self._articles.metadata or {}).get("dim", 384))
+
+    @contextmanager
+    def writer(self, wait_s: float = 10.0):
+        """One writer at a time: a second ingest waits briefly, then is refused."""
+        self._lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(self._lock_path, "a+")
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    fh.close()
+                    raise StoreBusy(self.where) from None
+                time.sleep(0.2)
+        try:
+            yield self
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+            fh.close()
+
+    # ------------------------------------------------------------------ fingerprint
+
+    def meta(self) -> dict:
+        return dict(self._articles.metadata or {})
+
+    def fingerprint(self) -> dict:
+        return {k: v for k, v in self.meta().items() if k not in ("generation",)}
+
+    def set_fingerprint(self, fp: dict) -> None:
+        self._articles.modify(metadata={**fp, "generation": self.generation()})
+
+    def generation(self) -> int:
+        try:
+            col = self._client.get_collection(ARTICLES, embedding_function=None)
+        except Exception as e:  # noqa: BLE001
+            raise StoreCorrupt(self.where, f"{type(e).__name__}: {e}") from None
+        return int((col.metadata or {}).get("generation", 0))
+
+    def bump_generation(self) -> int:
+        gen = self.generation() + 1
+        self._articles.modify(metadata={**self.fingerprint(), "generation": gen})
+        return gen
+
+    def reset(self) -> None:
+        """Drop everything (used when settings change and a rebuild is asked for)."""
+        for name in (CHUNKS, ARTICLES):
+            try:
+                self._client.delete_collection(name)
+            except Exception:  # noqa: BLE001 - absent is fine
+                pass
+        self._connect()
+
+    # ------------------------------------------------------------------ writing
+
+    def manifest(self) -> dict[str, dict]:
+        """doc_id -> {"version", "pending", "path"} for every article in the store."""
+        out = {}
+        for _, m in self._paged(self._articles, include=["metadatas"]):
+            out[m["doc_id"]] = {"version": m.get("version", ""), "pending": m.get("pending", ""),
+                                "path": m.get("path", "")}
+        return out
+
+    def put_article(self, article: Article, version: str, chunks: list[Chunk], embeddings: list[list[float]]) -> None:
+        """Replace an article's chunks so that readers see the old or the new version, never a mix.
+
+        1. mark the record pending (readers keep using the old version)
+        2. write the new chunks under new ids
+        3. switch the record to the new version
+        4. delete the old chunks, clear the pending mark
+        A crash between steps leaves a pending mark that `recover` cleans up.
+        """
+        rid = _key(article.doc_id)
+        old = self._articles.get(ids=[rid], include=["metadatas"])
+        old_meta = old["metadatas"][0] if old["ids"] else None
+        old_version = old_meta.get("version", "") if old_meta else ""
+        if old_meta:
+            self._articles.update(ids=[rid], metadatas=[{**old_meta, "pending": version}])
+        else:
+            self._articles.upsert(ids=[rid], embeddings=[[0.0]], documents=[""],
+                                  metadatas=[{"doc_id": article.doc_id, "version": "", "pending": version,
+                                              "path": article.path}])
+        for i in range(0, len(chunks), _PAGE):
+            part = chunks[i:i + _PAGE]
+            self._chunks.upsert(
+                ids=[chunk_id(c.doc_id, version, c.index) for c in part],
+                embeddings=embeddings[i:i + _PAGE],
+                documents=[c.text for c in part],
+                metadatas=[_chunk_meta(c, version) for c in part],
+            )
+        self._articles.upsert(ids=[rid], embeddings=[[0.0]], documents=[article.text],
+                              metadatas=[_article_meta(article, version, pending=old_version or "-")])
+        self._chunks.delete(where={"$and": [{"doc_id": article.doc_id}, {"version": {"$ne": version}}]})
+        self._articles.update(ids=[rid], metadatas=[_article_meta(article, version, pending="")])
+
+    def remove_article(self, doc_id: str) -> None:
+        self._chunks.delete(where={"doc_id": doc_id})
+        self._articles.delete(ids=[_key(doc_id)])
+
+    def recover(self) -> list[str]:
+        """Finish or undo writes a crash interrupted; returns the doc_ids touched."""
+        touched = []
+        for doc_id, m in self.manifest().items():
+            if m["pending"]:
+                touched.append(doc_id)
+                self._chunks.delete(where={"$and": [{"doc_id": doc_id}, {"version": {"$ne": m["version"] or "\x00"}}]})
+                rid = _key(doc_id)
+                rec = self._articles.get(ids=[rid], include=["metadatas"])["metadatas"][0]
+                self._articles.update(ids=[rid], metadatas=[{**rec, "pending": ""}])
+        return touched
+
+    # ------------------------------------------------------------------ reading
+
+    def dense(self, embedding: list[float], n: int) -> list[tuple[str, float]]:
+        """Nearest chunk ids with cosine similarity."""
+        total = self._chunks.count()
+        if not total:
+            return []
+        res = self._chunks.query(query_embeddings=[embedding], n_results=min(n, total), include=["distances"])
+        return [(i, 1.0 - d) for i, d in zip(res["ids"][0], res["distances"][0])]
+
+    def current_chunks(self) -> list[tuple[str, Chunk]]:
+        """Every chunk of the version each article record currently names."""
+        versions = {d: m["version"] for d, m in self.manifest().items()}
+        out = []
+        for cid, meta, doc in self._paged(self._chunks, include=["metadatas", "documents"]):
+            if versions.get(meta.get("doc_id")) == meta.get("version"):
+                out.append((cid, Chunk(
+                    doc_id=meta["doc_id"], index=int(meta["index"]), text=doc, start=int(meta["start"]),
+                    end=int(meta["end"]), section=meta.get("section", ""), title=meta.get("title", ""),
+                    url=meta.get("url", ""), published=meta.get("published", ""))))
+        return out
+
+    def article(self, doc_id: str) -> StoredArticle | None:
+        res = self._articles.get(ids=[_key(doc_id)], include=["metadatas", "documents"])
+        if not res["ids"]:
+            return None
+        return _stored(res["metadatas"][0], res["documents"][0])
+
+    def articles(self) -> list[StoredArticle]:
+        return [_stored(m, d) for _, m, d in self._paged(self._articles, include=["metadatas", "documents"])]
+
+    def count(self) -> dict:
+        return {"articles": self._articles.count(), "chunks": self._chunks.count()}
+
+    @staticmethod
+    def _paged(col, include):
+        offset = 0
+        while True:
+            res = col.get(include=include, limit=_PAGE, offset=offset)
+            ids = res["ids"]
+            if not ids:
+                return
+            for i, cid in enumerate(ids):
+                meta = res["metadatas"][i] if res.get("metadatas") else {}
+                if "documents" in include:
+                    yield cid, meta, res["documents"][i]
+                else:
+                    yield cid, meta
+            offset += len(ids)
+
+
+def _reconnecting(method):
+    """Another process may have rebuilt the store (new collection ids): fetch the handles again, once."""
+    import functools
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as e:  # noqa: BLE001
+            if type(e).__name__ != "NotFoundError":
+                raise
+            self._connect()
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
+for _name in ("check_readable", "meta", "set_fingerprint", "bump_generation", "manifest", "put_article",
+              "remove_article", "recover", "dense", "current_chunks", "article", "articles", "count"):
+    setattr(Store, _name, _reconnecting(getattr(Store, _name)))
+
+
+def _chunk_meta(c: Chunk, version: str) -> dict:
+    return {"doc_id": c.doc_id, "index": c.index, "start": c.start, "end": c.end, "section": c.section,
+            "title": c.title, "url": c.url, "published": c.published, "version": version}
+
+
+def _article_meta(a: Article, version: str, pending: str) -> dict:
+    return {"doc_id": a.doc_id, "title": a.title, "url": a.url, "published": a.published,
+            "updated": a.updated, "byline": a.byline, "source": a.source, "dek": a.dek, "path": a.path,
+            "version": version, "pending": pending,
+            "faq": json.dumps([[p.question, p.answer, p.q_start, p.a_start] for p in a.faq])}
+
+
+def _stored(m: dict, text: str) -> StoredArticle:
+    faq = tuple(QAPair(q, a, int(qs), int(as_)) for q, a, qs, as_ in json.loads(m.get("faq") or "[]"))
+    return StoredArticle(doc_id=m["doc_id"], title=m.get("title", ""), text=text or "", url=m.get("url", ""),
+                         published=m.get("published", ""), version=m.get("version", ""), faq=faq,
+                         path=m.get("path", ""), dek=m.get("dek", ""))

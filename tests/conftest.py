@@ -1,0 +1,58 @@
+"""Shared fixtures: the real bundled model and real Chroma stores in temp folders."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rag import Settings
+from rag.backends import load_backend
+from rag.embedding import Embedder
+from rag.explainer import Explainer
+from rag.ingest import ingest
+from rag.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+SEED = ROOT.parent / "shared" / "seeds" / "000_5d4de4da023aea20.txt"
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings()
+
+
+@pytest.fixture(scope="session")
+def embedder(settings) -> Embedder:
+    return Embedder(settings.embed_model)
+
+
+def build_store(path: Path, embedder: Embedder, corpus: Path = CORPUS, exclude_faq: bool = True, **kw):
+    store = Store.open(path, create=True)
+    report = ingest([corpus], store, embedder, exclude_faq=exclude_faq, **kw)
+    return store, report
+
+
+def make_bot(store: Store, embedder: Embedder, settings: Settings | None = None) -> Explainer:
+    settings = settings or Settings()
+    return Explainer(store, embedder, load_backend(settings.backend, settings, embedder), settings)
+
+
+@pytest.fixture(scope="session")
+def strict_store(tmp_path_factory, embedder):
+    """The bundled corpus with its FAQ block left out of the index (the strict eval mode)."""
+    store, _ = build_store(tmp_path_factory.mktemp("strict") / "store", embedder)
+    return store
+
+
+@pytest.fixture(scope="session")
+def bot(strict_store, embedder) -> Explainer:
+    return make_bot(strict_store, embedder)
+
+
+@pytest.fixture()
+def corpus_copy(tmp_path) -> Path:
+    dst = tmp_path / "corpus"
+    shutil.copytree(CORPUS, dst)
+    return dst

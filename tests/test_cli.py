@@ -1,0 +1,69 @@
+"""The command line, run as a reader would run it: fresh processes, real store."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import CORPUS, ROOT
+
+
+def rag(*args, env=None, input=None):
+    e = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "rag", *args], cwd=ROOT, capture_output=True, text=True,
+                          env=e, input=input, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def cli_store(tmp_path_factory):
+    store = tmp_path_factory.mktemp("cli") / "store"
+    r = rag("ingest", str(CORPUS), "--store", str(store), "--exclude-faq")
+    assert r.returncode == 0, r.stderr
+    assert "1 added, 0 updated, 0 unchanged, 0 removed, 0 skipped" in r.stdout
+    return store
+
+
+def test_ingest_twice_reports_unchanged(cli_store):
+    r = rag("ingest", str(CORPUS), "--store", str(cli_store), "--exclude-faq", "--json")
+    report = json.loads(r.stdout)
+    assert report["unchanged"] == ["anthropic-alibaba-accusation.md"] and report["chunks_embedded"] == 0
+
+
+def test_ask_prints_answer_and_sources(cli_store):
+    r = rag("ask", "What is Anthropic accusing Alibaba of?", "--store", str(cli_store))
+    assert r.returncode == 0, r.stderr
+    assert "[1]" in r.stdout and "Sources:" in r.stdout and "Anthropic's Alibaba Accusation" in r.stdout
+
+
+def test_ask_json_and_env_store(cli_store):
+    r = rag("ask", "Which companies are involved in this dispute?", "--json", env={"RAG_STORE": str(cli_store)})
+    d = json.loads(r.stdout)
+    assert not d["refused"] and d["citations"][0]["quote"] in CORPUS.joinpath(
+        "anthropic-alibaba-accusation.md").read_text(encoding="utf-8")
+
+
+def test_batch_answers_every_line_and_reports_failures(cli_store, tmp_path):
+    f = tmp_path / "q.jsonl"
+    f.write_text("\n".join([
+        json.dumps({"id": "a", "q": "What is Anthropic accusing Alibaba of?"}),
+        "{broken json",
+        json.dumps({"id": "c", "q": ""}),
+        json.dumps({"id": "d", "q": "What is its cloud division building?",
+                    "history": [{"question": "Tell me about Alibaba's AI ambitions.", "answer": ""}]}),
+        json.dumps({"id": "e", "q": "What is the capital of France?"}),
+    ]))
+    r = rag("ask", "--json", "--batch", str(f), "--store", str(cli_store))
+    assert r.returncode == 0, r.stderr
+    out = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [o["id"] for o in out] == ["a", 2, "c", "d", "e"]
+    assert not out[0]["refused"] and "error" in out[1] and out[2]["error"] == "Please type a question."
+    assert "Tongyi Qianwen" in out[3]["answer"] or "Alibaba Cloud" in out[3]["answer"]
+    assert out[4]["refused"]
+
+
+def test_missing_store_gives_a_clear_error(tmp_path):
+    r = rag("ask", "Anything?", "--store", str(tmp_path / "none"))
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"error: No store at {tmp_path / 'none'}. Build it with: rag ingest corpus/ --store {tmp_path / 'none'}"
+    assert "Traceback" not in r.stderr
