@@ -102,6 +102,23 @@ def _batch(bot, path: Path) -> int:
     return 0
 
 
+def cmd_eval(args) -> int:
+    from .evaluation import report, runner
+
+    s = Settings.from_env(backend=args.backend)
+    corpus = Path(args.corpus) if args.corpus else s.corpus_dir
+    evals = Path(args.evals) if args.evals else runner.EVALS
+    run = runner.run_eval(corpus, s, evals, strict=not args.include_faq,
+                          progress=lambda msg: print(f"  {msg}", file=sys.stderr))
+    paths = report.write_all(run, Path(args.report_dir))
+    print(report.console(run))
+    print(f"\nreports: {', '.join(str(p) for p in paths.values())}")
+    if args.update_baseline:
+        runner.update_baseline(run, evals / "baseline.json")
+        print(f"baseline for {run.backend} written to {evals / 'baseline.json'}")
+    return 0 if run.passed else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     env_help = "\n".join(f"  {k:<24} {v}" for k, v in ENV_VARS.items())
     p = argparse.ArgumentParser(
@@ -134,6 +151,22 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--backend", help="answer backend (default: extractive, or RAG_BACKEND)")
     ask.add_argument("--top-k", type=int, help="passages retrieved per question")
     ask.set_defaults(func=cmd_ask)
+
+    ev = sub.add_parser("eval", help="score answers to the FAQ and eval sets; fail when grounding breaks",
+                        description="Build a fresh store from the corpus (FAQ blocks left out), ask every eval\n"
+                                    "item through the same code path as the chat, score without any LLM, write\n"
+                                    "reports, and exit 1 when a hard rule breaks or a score is below its\n"
+                                    "threshold (evals/thresholds.toml).\n\n"
+                                    "example: rag eval --report-dir reports/eval\n"
+                                    "         rag eval --backend openai --corpus corpus/",
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    ev.add_argument("--corpus", help="folder of articles (default: corpus/, or RAG_CORPUS)")
+    ev.add_argument("--backend", help="answer backend (default: extractive, or RAG_BACKEND)")
+    ev.add_argument("--report-dir", default="reports/eval", help="where reports go (default: reports/eval)")
+    ev.add_argument("--evals", help="folder of eval sets, thresholds and baseline (default: evals/)")
+    ev.add_argument("--include-faq", action="store_true", help="index the FAQ blocks too (not strict; not for CI)")
+    ev.add_argument("--update-baseline", action="store_true", help="write this run's scores as the baseline")
+    ev.set_defaults(func=cmd_eval)
     return p
 
 

@@ -21,7 +21,7 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 _NUMBER = re.compile(r"\d[\d,.]*%?|\b(?:hundred|thousand|million|billion|trillion)s?\b", re.I)
 _NUM_WORDS = {
     "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-    "twelve", "twenty", "thirty", "forty", "fifty", "hundred", "hundreds", "thousand",
+    "twelve", "twenty", "thirty", "forty", "fifty", "tens", "hundred", "hundreds", "thousand",
     "thousands", "million", "millions", "billion", "billions", "trillion", "trillions",
     "dozen", "dozens", "half", "percent",
 }
