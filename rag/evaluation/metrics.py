@@ -119,7 +119,7 @@ def ground(answer: Answer, text_of: Callable[[str], str | None], min_support: fl
         sup = support(cs.text, " ".join(cited))
         sv.recall, sv.missing = sup.recall, sup.missing
         sv.supported = bool(cited) and sup.supported(min_support)
-        sv.irrelevant, sv.unrelated = _irrelevant(cs.text, cs.markers, evidence)
+        sv.irrelevant, sv.unrelated = _irrelevant(cs.text, cs.markers, evidence, min_support)
         if not cited:
             continue  # already reported: every citation it names is invalid or missing
         if sup.missing:
@@ -135,7 +135,8 @@ def ground(answer: Answer, text_of: Callable[[str], str | None], min_support: fl
     return g
 
 
-def _irrelevant(sentence: str, markers: tuple[int, ...], evidence: dict[int, str]) -> tuple[list[int], list[int]]:
+def _irrelevant(sentence: str, markers: tuple[int, ...], evidence: dict[int, str],
+                min_support: float) -> tuple[list[int], list[int]]:
     """ALCE-style citation precision: a citation is irrelevant when it shares no content
     word with its sentence (unrelated: a violation), or when it does not support the
     sentence alone and the others support it just as well without it (redundant)."""
@@ -149,7 +150,7 @@ def _irrelevant(sentence: str, markers: tuple[int, ...], evidence: dict[int, str
             unrelated.append(m)
             continue
         others = [evidence[o] for o in markers if o != m and o in evidence]
-        if others and not support(sentence, evidence[m]).ok:
+        if others and not support(sentence, evidence[m]).supported(min_support):
             with_m = support(sentence, " ".join(others + [evidence[m]]))
             without = support(sentence, " ".join(others))
             if without.ok and without.recall >= with_m.recall:

@@ -120,16 +120,21 @@ def mutants(base: str, ans: Answer, corpus: Corpus) -> list[Mutant]:
 
 
 def self_test(goods: list[tuple[str, Answer]], text_of: Callable[[str], str | None], corpus: Corpus,
-              min_support: float, off_limits=None) -> MutationReport:
-    """Mutate every known-good answer; count what the eval checker and the production gate reject."""
+              min_support: float, off_limits=None, checker=None) -> MutationReport:
+    """Mutate every known-good answer; count what the eval checker and the production gate reject.
+
+    `checker(answer) -> violations` defaults to the eval's own `ground`; the tests pass a
+    weaker one to show that the self-test notices.
+    """
+    checker = checker or (lambda a: ground(a, text_of, min_support, off_limits).violations)
     rep = MutationReport()
     for base, ans in goods:
-        if ans.refused or not ground(ans, text_of, min_support, off_limits).ok:
+        if ans.refused or checker(ans):
             rep.broken_controls.append(base)
             continue
         rep.bases += 1
         for m in mutants(base, ans, corpus):
-            violations = ground(m.answer, text_of, min_support, off_limits).violations
+            violations = checker(m.answer)
             tally = rep.by_kind.setdefault(m.kind, [0, 0])
             tally[1] += 1
             rep.total += 1

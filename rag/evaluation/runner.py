@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..config import ROOT, Settings
 from ..errors import RagError
+from ..text import word_count
 from ..types import Answer, Turn
 from .metrics import (Grounding, Overlap, facts_found, forbidden_found, gold_for_facts, gold_for_reference,
                       ground, overlap, rank_of, strip_markers)
@@ -93,6 +94,8 @@ class Thresholds:
         unknown = (set(t.minimum) | set(t.maximum)) - set(METRICS)
         if unknown:
             raise RagError(f"{path}: unknown metric(s) {', '.join(sorted(unknown))}; known: {', '.join(METRICS)}.")
+        if t.maximum.get("violations", 0) != 0:
+            raise RagError(f"{path}: 'violations' is a hard rule; its bound must be 0.")
         return t
 
 
@@ -245,13 +248,14 @@ def run_eval(corpus: Path, settings: Settings, evals_dir: Path = EVALS, strict: 
                 progress(f"{n}/{len(items)} items")
         seconds["items"] = time.perf_counter() - t2
         t3 = time.perf_counter()
+        corpus_view = Corpus(chunks)
         goods = [(r.item.id, r.answer) for r in results if r.answer and not r.answer.refused and r.grounding
-                 and r.grounding.ok] + synthetic_goods(Corpus(chunks))
-        mutation = self_test(goods, text_of, Corpus(chunks), thresholds.min_support, off_limits)
+                 and r.grounding.ok] + synthetic_goods(corpus_view)
+        mutation = self_test(goods, text_of, corpus_view, thresholds.min_support, off_limits)
         seconds["mutations"] = time.perf_counter() - t3
         fp = hashlib.sha256(json.dumps(sorted((a.doc_id, a.version) for a in articles)).encode()).hexdigest()[:16]
     metrics, info = summarize(results, mutation, thresholds)
-    checks = _checks(metrics, thresholds, results, mutation)
+    checks = gate(metrics, thresholds, mutation)
     run = EvalRun(backend=bot.backend.name, corpus=str(corpus), strict=strict, items=results, metrics=metrics,
                   info=info, checks=checks, mutation=mutation, notes=notes, seconds=seconds, thresholds=thresholds,
                   fingerprint=fp)
@@ -275,42 +279,47 @@ def _faq_block(articles):
 
 
 def _evaluate(item: Item, bot, chunks, text_of, th: Thresholds, off_limits) -> ItemResult:
+    """Ask the item (after its earlier turns) through `Explainer.ask`, then score the answer."""
     from ..question import condense, validate
 
-    r = ItemResult(item)
+    turns, violations = [], []
     try:
         history: list[Turn] = []
         for i, q in enumerate(item.history, 1):
             a = bot.ask(q, history=list(history))
-            g = ground(a, text_of, th.min_support, off_limits)
-            r.violations += [f"turn {i}: {v}" for v in g.violations]
-            r.turns.append({"q": q, "answer": a.answer, "refused": a.refused,
-                            "citations": [c.__dict__ for c in a.citations]})
+            violations += [f"turn {i}: {v}" for v in ground(a, text_of, th.min_support, off_limits).violations]
+            turns.append({"q": q, "answer": a.answer, "refused": a.refused,
+                          "citations": [c.__dict__ for c in a.citations]})
             history.append(Turn(q, a.answer))
-        r.answer = ans = bot.ask(item.question, history=history)
+        ans = bot.ask(item.question, history=history)
         hits = bot.retriever.search(condense(validate(item.question), history))
     except RagError as e:
-        r.error = f"error: {e}"
-        return r
+        return ItemResult(item, turns=turns, error=f"error: {e}")
     except Exception as e:  # noqa: BLE001 - one broken item must not hide the others
-        r.error = f"internal error: {type(e).__name__}: {e}"
-        return r
+        return ItemResult(item, turns=turns, error=f"internal error: {type(e).__name__}: {e}")
+    r = score(item, ans, hits, chunks, text_of, th, off_limits)
+    r.turns, r.violations = turns, violations + r.violations
+    return r
 
+
+def score(item: Item, ans: Answer, hits, chunks, text_of, th: Thresholds, off_limits=None) -> ItemResult:
+    """Every item check for one finished answer; `hits` are the passages retrieval ranked for it."""
+    r = ItemResult(item, answer=ans)
     r.grounding = g = ground(ans, text_of, th.min_support, off_limits)
     r.violations += g.violations
     shown = f"{ans.answer}\n{ans.notice}"
     bad = forbidden_found(shown, item.forbidden)
     if bad:
         r.violations.append(f"forbidden output: {', '.join(repr(b) for b in bad)}")
-    r.words = len(strip_markers(ans.answer).split()) if not ans.refused else 0
+    r.words = word_count(strip_markers(ans.answer)) if not ans.refused else 0
 
     if item.reference:
         gold, r.evidence = gold_for_reference(item.reference, chunks)
         r.gold = len(gold)
         r.rank = rank_of(hits, gold)
         if r.evidence < th.faq_min_evidence:
-            r.failures.append(f"no body passage backs the FAQ answer (best support {r.evidence:.0%}, "
-                              f"needs {th.faq_min_evidence:.0%}): the article body may have lost its evidence")
+            r.failures.append(f"no body passage backs the editor's answer (best support {r.evidence:.0%}, "
+                              f"needs {th.faq_min_evidence:.0%}): the body lacks the evidence this FAQ answer relies on")
     elif item.facts:
         gold = gold_for_facts([list(f) for f in item.facts], chunks)
         r.gold = len(gold)
@@ -392,7 +401,8 @@ def summarize(results: list[ItemResult], mutation: MutationReport, th: Threshold
     return metrics, info
 
 
-def _checks(metrics: dict, th: Thresholds, results, mutation: MutationReport) -> list[Check]:
+def gate(metrics: dict, th: Thresholds, mutation: MutationReport) -> list[Check]:
+    """The run's checks: every bound in the thresholds file, the hard rules, the mutation self-test."""
     checks = []
     for name, bound in th.minimum.items():
         checks.append(Check(name, metrics[name], ">=", bound, metrics[name] >= bound - 1e-9))
