@@ -119,12 +119,39 @@ def cmd_eval(args) -> int:
     return 0 if run.passed else 1
 
 
+def cmd_serve(args) -> int:
+    from .server import serve
+
+    serve(Settings.from_env(store_dir=Path(args.store) if args.store else None, host=args.host, port=args.port))
+    return 0
+
+
+def cmd_feedback(args) -> int:
+    from .feedback import FeedbackLog
+
+    s = Settings.from_env(feedback_path=Path(args.file) if args.file else None)
+    rows = FeedbackLog(s.feedback_path).entries(limit=args.limit)
+    if args.json:
+        for r in rows:
+            print(json.dumps(r, ensure_ascii=False))
+        return 0
+    if not rows:
+        print(f"No feedback yet in {s.feedback_path}.")
+        return 0
+    for r in rows:
+        print(f"{r['time']}  {r['rating']:<8} Q: {r['question']}")
+        print(f"    A: {r['answer']}")
+        for c in r["citations"]:
+            print(f"    [{c.get('n')}] \"{c.get('quote', '')}\" - {c.get('title', '')}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     env_help = "\n".join(f"  {k:<24} {v}" for k, v in ENV_VARS.items())
     p = argparse.ArgumentParser(
         prog="rag", formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Cited answers from a newsroom's coverage.",
-        epilog=f"examples:\n  rag ingest corpus/\n  rag ask \"What is Anthropic accusing Alibaba of?\"\n\nenvironment:\n{env_help}",
+        epilog=f"examples:\n  rag ingest corpus/\n  rag ask \"What is Anthropic accusing Alibaba of?\"\n  rag serve\n\nenvironment:\n{env_help}",
     )
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -167,6 +194,24 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--include-faq", action="store_true", help="index the FAQ blocks too (not strict; not for CI)")
     ev.add_argument("--update-baseline", action="store_true", help="write this run's scores as the baseline")
     ev.set_defaults(func=cmd_eval)
+
+    srv = sub.add_parser("serve", help="start the reader chat and the JSON API",
+                         description="Start the chat at / (iframe variant at /embed/) and the JSON API at /api.\n\n"
+                                     "example: rag serve --port 8080",
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    srv.add_argument("--host", help="address to listen on (default: 127.0.0.1, or RAG_HOST)")
+    srv.add_argument("--port", type=int, help="port (default: 7860, or RAG_PORT)")
+    srv.add_argument("--store", help="store folder (default: data/store, or RAG_STORE)")
+    srv.set_defaults(func=cmd_serve)
+
+    fb = sub.add_parser("feedback", help="show readers' likes and dislikes, newest first",
+                        description="Show the likes/dislikes readers gave in the chat, with question, answer and "
+                                    "citations.\n\nexample: rag feedback --limit 20 --json",
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    fb.add_argument("--limit", type=int, help="show only the newest N")
+    fb.add_argument("--json", action="store_true", help="one JSON object per line")
+    fb.add_argument("--file", help="feedback file (default: data/feedback.sqlite3, or RAG_FEEDBACK)")
+    fb.set_defaults(func=cmd_feedback)
     return p
 
 

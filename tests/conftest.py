@@ -56,3 +56,7 @@ def corpus_copy(tmp_path) -> Path:
     dst = tmp_path / "corpus"
     shutil.copytree(CORPUS, dst)
     return dst
+
+
+# The chat server in a real process (tests/live_server.py), for the browser and API tests.
+from live_server import live_server, served_store  # noqa: E402,F401

@@ -1,0 +1,187 @@
+"""Measurements, each run in a fresh child process (so peak RSS and cold caches are its own).
+
+    python benchmarks/measure.py ingest|floor|ask|llamaindex '{"json": "args"}' OUT.json
+
+`run.py` calls these; they are usable alone when chasing one number.
+"""
+from __future__ import annotations
+
+import json
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+T_START = time.perf_counter()
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import rag  # noqa: E402,F401  (offline switches first)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def pct(values: list[float], p: float) -> float:
+    v = sorted(values)
+    return v[min(len(v) - 1, max(0, round(p / 100 * (len(v) - 1))))]
+
+
+def summary_ms(values: list[float]) -> dict:
+    ms = [x * 1000 for x in values]
+    return {"median_ms": statistics.median(ms), "p95_ms": pct(ms, 95), "n": len(ms)}
+
+
+def folder_mb(path: Path) -> float:
+    return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file()) / 1e6
+
+
+# --------------------------------------------------------------------------- ingest
+
+
+def ingest(corpus: str, store: str, change: str = "") -> dict:
+    """Fresh ingest, unchanged re-ingest, then one changed article (`change`: a file to append to)."""
+    from rag.config import Settings
+    from rag.embedding import Embedder
+    from rag.ingest import ingest as run_ingest
+    from rag.store import Store
+
+    s = Settings()
+    embedder = Embedder(s.embed_model)
+    spent = {"embed_s": 0.0}
+    documents = embedder.documents
+
+    def timed(texts):
+        t = time.perf_counter()
+        try:
+            return documents(texts)
+        finally:
+            spent["embed_s"] += time.perf_counter() - t
+
+    embedder.documents = timed
+    st = Store.open(store, create=True)
+    out: dict = {}
+    r = run_ingest([Path(corpus)], st, embedder)
+    out["ingest"] = {"seconds": r.seconds, "articles": len(r.added), "chunks": r.chunks_embedded,
+                     "chunks_per_s": r.chunks_embedded / r.seconds, "embed_s": spent["embed_s"]}
+    out["store_mb"] = folder_mb(Path(store))
+    r = run_ingest([Path(corpus)], st, embedder)
+    out["reingest_unchanged"] = {"seconds": r.seconds, "unchanged": len(r.unchanged), "chunks": r.chunks_embedded}
+    if change:
+        path = Path(change)
+        original = path.read_text(encoding="utf-8")
+        try:
+            path.write_text(original + "\nA late update added this sentence to one article for the benchmark.\n",
+                            encoding="utf-8")
+            spent["embed_s"] = 0.0
+            r = run_ingest([Path(corpus)], st, embedder)
+        finally:
+            path.write_text(original, encoding="utf-8")
+        out["reingest_one_changed"] = {"seconds": r.seconds, "updated": len(r.updated), "unchanged": len(r.unchanged),
+                                       "chunks": r.chunks_embedded, "embed_s": spent["embed_s"]}
+    out["peak_rss_mb"] = peak_rss_mb()
+    return out
+
+
+# --------------------------------------------------------------------------- the model's own encode time
+
+
+def floor(store: str, batches: list[int] = (16, 32, 64, 128)) -> dict:
+    """SentenceTransformer.encode of exactly the stored chunks, with the best of a few batch sizes."""
+    from sentence_transformers import SentenceTransformer
+
+    from rag.config import Settings
+    from rag.store import Store
+
+    texts = [c.text for _, c in Store.open(store).current_chunks()]
+    model = SentenceTransformer(Settings().embed_model, device="cpu")
+    sample = texts[:512]
+    model.encode(sample[:32], batch_size=32)
+    tried = {}
+    for b in batches:
+        t = time.perf_counter()
+        model.encode(sample, batch_size=b, normalize_embeddings=True)
+        tried[b] = time.perf_counter() - t
+    best = min(tried, key=tried.get)
+    t = time.perf_counter()
+    model.encode(texts, batch_size=best, normalize_embeddings=True)
+    seconds = time.perf_counter() - t
+    return {"chunks": len(texts), "seconds": seconds, "chunks_per_s": len(texts) / seconds, "batch": best,
+            "batch_trial_s": tried}
+
+
+# --------------------------------------------------------------------------- asking
+
+
+def ask(store: str, questions: list[str], warmup: list[str], first_question: str = "") -> dict:
+    """Warm in-process ask latency beside the query-embedding time alone, interleaved, plus peak RSS."""
+    from rag.explainer import Explainer
+
+    t = time.perf_counter()
+    bot = Explainer.open(store_dir=Path(store))
+    open_s = time.perf_counter() - t
+    if first_question:
+        bot.ask(first_question)
+    first_answer_s = time.perf_counter() - T_START
+    model = bot.embedder.sentence_model  # the floor: the model alone, no pipeline around it
+    for q in warmup:
+        bot.ask(q)
+        model.encode([q], normalize_embeddings=True)
+    embed, asks, refused = [], [], 0
+    for q in questions:
+        t = time.perf_counter()
+        model.encode([q], normalize_embeddings=True)
+        embed.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        a = bot.ask(q)
+        asks.append(time.perf_counter() - t)
+        refused += a.refused
+    repeat = []
+    for q in questions:  # the same questions again: every candidate sentence vector is cached now
+        t = time.perf_counter()
+        bot.ask(q)
+        repeat.append(time.perf_counter() - t)
+    return {"open_s": open_s, "first_answer_s": first_answer_s, "embed": summary_ms(embed), "ask": summary_ms(asks),
+            "ask_repeat": summary_ms(repeat), "refused": refused, "chunks": bot.store.count()["chunks"],
+            "peak_rss_mb": peak_rss_mb()}
+
+
+# --------------------------------------------------------------------------- the plain LlamaIndex pipeline
+
+
+def llamaindex(corpus: str, path: str, questions: list[str], warmup: list[str], top_k: int = 6) -> dict:
+    """VectorStoreIndex over Chroma, same model, default splitter: from_documents, then retrieval only."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+    from llama_index.core import SimpleDirectoryReader, StorageContext, VectorStoreIndex
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    from rag.config import Settings
+
+    embed_model = HuggingFaceEmbedding(model_name=Settings().embed_model, device="cpu")
+    client = chromadb.PersistentClient(path=path, settings=ChromaSettings(anonymized_telemetry=False))
+    vs = ChromaVectorStore(chroma_collection=client.get_or_create_collection("plain"))
+    t = time.perf_counter()
+    docs = SimpleDirectoryReader(corpus, recursive=True, required_exts=[".md"]).load_data()
+    index = VectorStoreIndex.from_documents(docs, storage_context=StorageContext.from_defaults(vector_store=vs),
+                                            embed_model=embed_model)
+    ingest_s = time.perf_counter() - t
+    nodes = client.get_collection("plain").count()
+    retriever = index.as_retriever(similarity_top_k=top_k)
+    for q in warmup:
+        retriever.retrieve(q)
+    times = []
+    for q in questions:
+        t = time.perf_counter()
+        retriever.retrieve(q)
+        times.append(time.perf_counter() - t)
+    return {"ingest_s": ingest_s, "documents": len(docs), "chunks": nodes, "chunks_per_s": nodes / ingest_s,
+            "retrieve": summary_ms(times), "store_mb": folder_mb(Path(path)), "peak_rss_mb": peak_rss_mb()}
+
+
+if __name__ == "__main__":
+    kind, args, out = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
+    result = {"ingest": ingest, "floor": floor, "ask": ask, "llamaindex": llamaindex}[kind](**args)
+    Path(out).write_text(json.dumps(result, indent=1))

@@ -1,0 +1,314 @@
+"""Benchmarks side by side with the plain LlamaIndex pipeline. One command:
+
+    python benchmarks/run.py                       # sizes 1,100,1000,10000 (takes a while)
+    python benchmarks/run.py --quick               # sizes 1,100, fewer questions: a minute or two
+    python benchmarks/run.py --sizes 1,1000 --no-llamaindex
+
+Prints a table, writes benchmarks/results/latest.json and latest.png, and
+regenerates docs/benchmarks.md (stating the machine it ran on). Size 1 is the
+real bundled article; larger sizes use the SYNTHETIC corpus from synthetic.py,
+generated into --work (a temp folder by default), never into corpus/.
+Each measurement runs in its own process (measure.py), one at a time.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import synthetic  # noqa: E402
+
+# Questions about the bundled article, in four phrasings each: 100 distinct questions at size 1.
+REAL_QUESTIONS = [
+    "What is Anthropic accusing Alibaba of?", "Which companies are involved in this dispute?",
+    "How much does it cost to develop a leading large language model?", "Why does IP protection matter for AI startups?",
+    "What is Alibaba's cloud division building?", "What is Anthropic known for?", "Who are Anthropic's main rivals?",
+    "What could a prolonged legal battle do to Anthropic?", "How could the dispute hurt Alibaba's reputation?",
+    "What should investors watch next?", "What is AI nationalism?", "How might venture capitalists react?",
+    "What are the specific claims Anthropic made?", "Why is the Chinese AI market so competitive?",
+    "What is Tongyi Qianwen?", "How could this affect collaboration between startups?",
+    "What precedents could the outcome set?", "Why is proving illicit access difficult?",
+    "What models does Anthropic make?", "What does the dispute center on?",
+    "How are AI startups valued by venture capital?", "What policy discussions could the dispute prompt?",
+    "Could the dispute slow down innovation?", "What is at stake for founders?",
+    "How could startups change their licensing?",
+]
+PHRASINGS = [lambda q: q, lambda q: f"In short: {q}", lambda q: f"Briefly, {q[0].lower()}{q[1:]}",
+             lambda q: f"Please explain: {q}"]
+
+
+def real_questions() -> list[str]:
+    return [p(q) for p in PHRASINGS for q in REAL_QUESTIONS]
+
+
+def child(kind: str, args: dict, work: Path, timeout: float = 7200) -> dict:
+    out = work / f"{kind}-{time.time_ns()}.json"
+    cmd = [sys.executable, str(HERE / "measure.py"), kind, json.dumps(args), str(out)]
+    proc = subprocess.run(cmd, cwd=ROOT, timeout=timeout, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{kind} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(out.read_text())
+
+
+def machine() -> dict:
+    cpu = ""
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        mem = f"{int(open('/proc/meminfo').readline().split()[1]) / 1024 / 1024:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    import chromadb
+    import llama_index.core
+    import sentence_transformers
+    import torch
+
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory": mem, "os": platform.platform(),
+            "python": platform.python_version(), "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
+            "chromadb": chromadb.__version__, "llama_index_core": llama_index.core.__version__,
+            "sentence_transformers": sentence_transformers.__version__,
+            "load_avg_start": list(os.getloadavg())}
+
+
+def corpus_for(size: int, work: Path) -> tuple[Path, list[str], Path]:
+    """(articles folder, questions, a file to change) for one size."""
+    if size == 1:
+        folder = work / "real" / "articles"
+        if folder.exists():
+            shutil.rmtree(folder)
+        shutil.copytree(ROOT / "corpus", folder)
+        return folder, real_questions(), next(folder.glob("*.md"))
+    folder = synthetic.generate(work / f"synthetic-{size}", size)
+    qs = [q["q"] for q in synthetic.questions(work / f"synthetic-{size}")]
+    step = max(1, len(qs) // 100)
+    return folder, qs[::step][:100], folder / "000" / "synthetic-000000.md"
+
+
+def run_size(size: int, work: Path, n_questions: int, with_li: bool, log) -> dict:
+    folder, questions, change = corpus_for(size, work)
+    questions = questions[:n_questions]
+    warmup = [f"Tell me more: {q}" for q in questions[:5]]
+    store = work / f"store-{size}"
+    shutil.rmtree(store, ignore_errors=True)
+    row: dict = {"size": size, "synthetic": size != 1, "questions": len(questions)}
+    log(f"[{size}] ingest")
+    row["ingest"] = child("ingest", {"corpus": str(folder), "store": str(store), "change": str(change)}, work)
+    log(f"[{size}] encode floor")
+    row["floor"] = child("floor", {"store": str(store)}, work)
+    log(f"[{size}] ask")
+    row["ask"] = child("ask", {"store": str(store), "questions": questions, "warmup": warmup,
+                              "first_question": questions[0]}, work)
+    if with_li:
+        log(f"[{size}] plain LlamaIndex")
+        li_dir = work / f"llamaindex-{size}"
+        shutil.rmtree(li_dir, ignore_errors=True)
+        row["llamaindex"] = child("llamaindex", {"corpus": str(folder), "path": str(li_dir), "questions": questions,
+                                                 "warmup": warmup}, work)
+        shutil.rmtree(li_dir, ignore_errors=True)
+    row["cli_cold_start_s"] = cli_cold_start(store, questions[0])
+    return row
+
+
+def cli_cold_start(store: Path, question: str, runs: int = 3) -> float:
+    """Process start to printed answer: `python -m rag ask`, median of a few runs."""
+    env = {**os.environ, "RAG_STORE": str(store)}
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "rag", "ask", question, "--json"], cwd=ROOT, env=env, check=True,
+                       capture_output=True, timeout=300)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+# --------------------------------------------------------------------------- report
+
+
+def ratio(a, b) -> str:
+    return f"{a / b:.2f}x" if a and b else "-"
+
+
+def table(rows: list[dict]) -> list[list[str]]:
+    out = [["articles", "chunks", "ask median / p95 ms", "query embed ms (floor)", "ask / floor",
+            "ask repeat ms", "LlamaIndex retrieve ms", "ask / LlamaIndex", "ingest chunks/s", "encode chunks/s",
+            "ingest / encode", "LlamaIndex ingest chunks/s", "re-ingest unchanged s", "one changed: s, chunks",
+            "open s", "serving peak RSS MB", "store MB", "CLI cold start s"]]
+    for r in rows:
+        a, f, ing, li = r["ask"], r["floor"], r["ingest"], r.get("llamaindex")
+        ch = ing.get("reingest_one_changed", {})
+        out.append([
+            f"{r['size']:,}" + (" (synthetic)" if r["synthetic"] else ""),
+            f"{ing['ingest']['chunks']:,}",
+            f"{a['ask']['median_ms']:.1f} / {a['ask']['p95_ms']:.1f}",
+            f"{a['embed']['median_ms']:.1f}",
+            ratio(a["ask"]["median_ms"], a["embed"]["median_ms"]),
+            f"{a['ask_repeat']['median_ms']:.1f}",
+            f"{li['retrieve']['median_ms']:.1f}" if li else "-",
+            ratio(a["ask"]["median_ms"], li["retrieve"]["median_ms"]) if li else "-",
+            f"{ing['ingest']['chunks_per_s']:.0f}",
+            f"{f['chunks_per_s']:.0f} (batch {f['batch']})",
+            ratio(ing["ingest"]["seconds"], f["seconds"]),
+            f"{li['chunks_per_s']:.0f} ({li['chunks']:,} chunks in {li['ingest_s']:.1f}s)" if li else "-",
+            f"{ing['reingest_unchanged']['seconds']:.2f}",
+            f"{ch.get('seconds', 0):.2f}, {ch.get('chunks', 0)}" if ch else "-",
+            f"{a['open_s']:.2f}",
+            f"{a['peak_rss_mb']:.0f}",
+            f"{ing['store_mb']:.1f}",
+            f"{r['cli_cold_start_s']:.1f}",
+        ])
+    return out
+
+
+def print_table(t: list[list[str]]) -> str:
+    """Transposed (one column per corpus size) so it fits a terminal."""
+    cols = [[t[0][i]] + [row[i] for row in t[1:]] for i in range(len(t[0]))]
+    width = [max(len(c[j]) for c in cols) for j in range(len(cols[0]))]
+    lines = ["  ".join(c[j].ljust(width[j]) for j in range(len(c))) for c in cols]
+    return "\n".join(lines)
+
+
+def markdown(t: list[list[str]]) -> str:
+    cols = [[t[0][i]] + [row[i] for row in t[1:]] for i in range(len(t[0]))]
+    head, *body = cols
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    lines += ["| " + " | ".join(c) + " |" for c in body]
+    return "\n".join(lines)
+
+
+def plot(rows: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = [r["size"] for r in rows]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    ax1.plot(sizes, [r["ask"]["ask"]["median_ms"] for r in rows], "o-", label="ask (median)")
+    ax1.plot(sizes, [r["ask"]["ask"]["p95_ms"] for r in rows], "o--", label="ask (p95)")
+    ax1.plot(sizes, [r["ask"]["embed"]["median_ms"] for r in rows], "s-", label="query embedding alone (floor)")
+    if all("llamaindex" in r for r in rows):
+        ax1.plot(sizes, [r["llamaindex"]["retrieve"]["median_ms"] for r in rows], "^-",
+                 label="plain LlamaIndex retrieve (median)")
+    ax1.set(xscale="log", xlabel="articles", ylabel="ms", title="Warm ask latency")
+    ax1.legend(fontsize=8)
+    ax2.plot(sizes, [r["ingest"]["ingest"]["seconds"] for r in rows], "o-", label="rag ingest")
+    ax2.plot(sizes, [r["floor"]["seconds"] for r in rows], "s-", label="model encode alone (floor)")
+    if all("llamaindex" in r for r in rows):
+        ax2.plot(sizes, [r["llamaindex"]["ingest_s"] for r in rows], "^-", label="plain LlamaIndex from_documents")
+    ax2.plot(sizes, [r["ingest"]["reingest_unchanged"]["seconds"] for r in rows], "d-", label="re-ingest unchanged")
+    ax2.set(xscale="log", yscale="log", xlabel="articles", ylabel="seconds", title="Ingest time")
+    ax2.legend(fontsize=8)
+    fig.suptitle("Newsroom explainer benchmarks (sizes above 1 are a synthetic corpus)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_doc(result: dict, t: list[list[str]], png: Path, doc: Path, command: str) -> None:
+    m = result["machine"]
+    extra = "\n".join(f"- {line}" for line in result.get("notes", []))
+    http = result.get("http_md", "")
+    text = f"""# Benchmarks
+
+Regenerated by `{command}` on {result['finished']} (took {result['seconds'] / 60:.1f} min).
+Size 1 is the real bundled article; larger sizes are a **synthetic** corpus (`benchmarks/synthetic.py`,
+~3 chunks per article), never written into `corpus/`.
+
+**Machine:** {m['cpu']}, {m['cores']} cores, {m['memory']} RAM, {m['os']}; Python {m['python']}, torch {m['torch']}
+({m['torch_threads']} threads), chromadb {m['chromadb']}, llama-index-core {m['llama_index_core']},
+sentence-transformers {m['sentence_transformers']}. Load average at start {m['load_avg_start'][0]:.1f},
+at end {result['load_avg_end'][0]:.1f} (other work on the machine makes absolute times noisy; compare ratios within one run).
+
+## What is measured
+
+- **ask**: `Explainer.ask` in process (retrieve, extractive answer, citation check), warm (models loaded, five
+  warm-up questions), over {result['rows'][0]['questions']}+ distinct questions each seen for the first time; **ask repeat** is the
+  same questions again (candidate-sentence vectors cached).
+- **query embed (floor)**: `SentenceTransformer.encode([question])` alone with the same model, interleaved with the asks.
+- **LlamaIndex retrieve**: the plain pipeline (`VectorStoreIndex` over Chroma, same model, default splitter,
+  `as_retriever(similarity_top_k=6).retrieve`) on the same questions: retrieval only, no answer.
+- **ingest / encode**: `rag ingest` of a fresh store beside `SentenceTransformer.encode` of exactly the stored chunk
+  texts with the best batch of 16/32/64/128 (the model is the floor); **LlamaIndex ingest** is `from_documents`
+  (its default splitter makes fewer, larger chunks, so compare seconds too).
+- **re-ingest unchanged**, **one changed** (one article edited; chunks re-embedded shown), **open s**
+  (`Explainer.open`, including the lexical index), **serving peak RSS** (the asking process), **store MB** (on disk),
+  **CLI cold start** (`python -m rag ask --json`, process start to printed answer, median of 3).
+
+## Results
+
+{markdown(t)}
+
+![latency and ingest time against corpus size]({os.path.relpath(png, doc.parent)})
+{http}
+{('## Notes' + chr(10) + chr(10) + extra) if extra else ''}
+"""
+    doc.write_text(text, encoding="utf-8")
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="sizes 1,100 and 20 questions unless given")
+    p.add_argument("--sizes", help="comma-separated article counts (default 1,100,1000,10000)")
+    p.add_argument("--questions", type=int, help="questions per size (default 100)")
+    p.add_argument("--no-llamaindex", action="store_true", help="skip the plain LlamaIndex pipeline")
+    p.add_argument("--work", help="folder for the synthetic corpus and stores (default: a temp folder, removed)")
+    p.add_argument("--out", default=str(HERE / "results"), help="folder for latest.json and latest.png")
+    p.add_argument("--doc", default=str(ROOT / "docs" / "benchmarks.md"), help="markdown page to regenerate ('' for none)")
+    args = p.parse_args(argv)
+    sizes = [int(s) for s in (args.sizes or ("1,100" if args.quick else "1,100,1000,10000")).split(",")]
+    n_q = args.questions or (20 if args.quick else 100)
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="rag-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+
+    def log(msg):
+        print(f"{time.perf_counter() - t0:7.1f}s {msg}", file=sys.stderr, flush=True)
+
+    result = {"machine": machine(), "sizes": sizes, "rows": []}
+    try:
+        for size in sizes:
+            result["rows"].append(run_size(size, work, n_q, not args.no_llamaindex, log))
+    finally:
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
+    result["seconds"] = time.perf_counter() - t0
+    result["load_avg_end"] = list(os.getloadavg())
+    result["finished"] = time.strftime("%Y-%m-%d %H:%M")
+    t = table(result["rows"])
+    print(print_table(t))
+    (out / "latest.json").write_text(json.dumps(result, indent=1))
+    png = out / "latest.png"
+    plot(result["rows"], png)
+    print(f"\nwrote {out / 'latest.json'} and {png}")
+    if args.doc:
+        doc = Path(args.doc)
+        doc.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(png, doc.parent / "benchmarks.png")
+        command = "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
+        write_doc(result, t, doc.parent / "benchmarks.png", doc, command.strip())
+        print(f"wrote {doc}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

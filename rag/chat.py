@@ -1,0 +1,194 @@
+"""The reader chat: a Gradio Blocks page over `Explainer.stream`.
+
+The conversation lives in server-side session state (`gr.State`), so what the
+chat shows, the history sent to `ask` and what a like/dislike stores all come
+from the server, never from HTML a client sends back. Messages are HTML built
+by `rag.render` with every piece of outside text escaped; markdown rendering is
+off, so corpus text like `![](http://...)` stays text.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import gradio as gr
+
+from .errors import BadQuestion, RagError
+from .explainer import Explainer
+from .feedback import FeedbackLog
+from .limits import RateLimiter, client_key
+from .question import validate
+from .render import answer_html, draft_html, esc, notice_html, sources_html, user_html
+from .types import Answer, Turn
+
+log = logging.getLogger("rag")
+
+MAX_TURNS_KEPT = 50  # per session; older turns drop out of history and can no longer be rated
+SESSION_TTL_S = 6 * 3600
+
+CSS = """
+.rag-title h1 { font-size: 1.4rem; margin: 0.2rem 0; }
+.rag-disclaimer p { font-size: 0.85rem; opacity: 0.8; margin: 0; }
+#chat .cite { font-size: 0.8em; vertical-align: super; text-decoration: none; font-weight: 600; padding: 0 1px; }
+#chat .draft { opacity: 0.75; }
+#chat .draft .status { font-size: 0.8em; font-style: italic; margin: 0.3em 0 0; }
+#chat .refusal { border-left: 3px solid #b45309; padding-left: 0.6em; }
+#chat .refusal-head { font-weight: 600; margin: 0 0 0.2em; }
+#chat .notice { font-size: 0.85em; font-style: italic; }
+#sources .sources-head { font-weight: 600; margin: 0 0 0.4em; }
+#sources ol { list-style: none; padding: 0; margin: 0; }
+#sources .source { margin: 0 0 0.8em; display: grid; grid-template-columns: auto 1fr; column-gap: 0.4em; }
+#sources .source > blockquote, #sources .source > .meta { grid-column: 2; }
+#sources .source > .n { grid-row: 1 / span 2; }
+#sources .source:target { outline: 2px solid var(--color-accent); outline-offset: 2px; }
+#sources .n { font-weight: 600; margin-right: 0.3em; }
+#sources blockquote { margin: 0; padding-left: 0.6em; border-left: 3px solid var(--border-color-primary); font-style: normal; }
+#sources mark { padding: 0 1px; }
+#sources .meta { font-size: 0.85em; margin: 0.2em 0 0; }
+"""
+
+
+@dataclass
+class Record:
+    """One answered question, as shown and as a like/dislike stores it."""
+
+    question: str
+    answer: Answer
+
+
+@dataclass
+class Session:
+    """A reader's conversation: the chat messages and the answer behind each assistant message."""
+
+    messages: list[dict] = field(default_factory=list)
+    records: dict[int, Record] = field(default_factory=dict)  # chat message index -> record
+    turns: int = 0
+
+    def history(self) -> list[Turn]:
+        return [Turn(r.question, "" if r.answer.refused else r.answer.answer)
+                for _, r in sorted(self.records.items())][-20:]
+
+    def trim(self) -> None:
+        if len(self.records) > MAX_TURNS_KEPT:
+            first = sorted(self.records)[-MAX_TURNS_KEPT]
+            self.records = {i: r for i, r in self.records.items() if i >= first}
+
+
+def _html(value: str, **kw) -> gr.Markdown:
+    """A block for our own escaped HTML. Not gr.HTML: Gradio 6 evaluates its templates with
+    Function(), which a Content-Security-Policy without 'unsafe-eval' rightly blocks."""
+    return gr.Markdown(value, sanitize_html=True, latex_delimiters=[], header_links=False, **kw)
+
+
+class Chat:
+    """The handlers behind the page; `blocks()` lays it out."""
+
+    def __init__(self, explainer: Explainer, settings, feedback: FeedbackLog, limiter: RateLimiter):
+        self.explainer, self.settings, self.feedback, self.limiter = explainer, settings, feedback, limiter
+        self.examples = explainer.examples()
+
+    # ------------------------------------------------------------------ handlers
+
+    def respond(self, question: str, session: Session, request: gr.Request):
+        """Stream one answer into the chat; yields (chat, sources, question box, session)."""
+        session = session if isinstance(session, Session) else Session()
+        question = question if isinstance(question, str) else ""
+        try:
+            q = validate(question, self.settings.max_question_chars)
+        except BadQuestion as e:
+            gr.Warning(str(e))
+            yield gr.skip(), gr.skip(), gr.skip(), session
+            return
+        wait = self.limiter.hit(client_key(request.client.host if request and request.client else None))
+        if wait:
+            gr.Warning(f"You are asking questions too quickly. Please wait {self.limiter.retry_after(wait)} seconds.")
+            yield gr.skip(), gr.skip(), gr.skip(), session
+            return
+        session.turns += 1
+        turn = session.turns
+        msgs = session.messages + [{"role": "user", "content": user_html(q)},
+                                   {"role": "assistant", "content": draft_html("")}]
+        yield msgs, "", "", session
+        try:
+            answer = None
+            for ev in self.explainer.stream(q, history=session.history()):
+                if ev.kind == "final":
+                    answer = ev.answer
+                else:
+                    msgs[-1] = {"role": "assistant", "content": draft_html(ev.text, ev.kind == "checking")}
+                    yield msgs, gr.skip(), gr.skip(), session
+        except BadQuestion as e:
+            msgs[-1] = {"role": "assistant", "content": notice_html(str(e))}
+            session.messages = msgs
+            yield msgs, "", gr.skip(), session
+            return
+        except RagError as e:
+            log.error("chat: %s", e)
+            msgs[-1] = {"role": "assistant", "content": notice_html("Sorry, answers are unavailable right now. Please try again later.")}
+            session.messages = msgs
+            yield msgs, "", gr.skip(), session
+            return
+        msgs[-1] = {"role": "assistant", "content": answer_html(answer, turn)}
+        session.messages = msgs
+        session.records[len(msgs) - 1] = Record(q, answer)
+        session.trim()
+        yield msgs, sources_html(answer, turn, self._article_text), gr.skip(), session
+
+    def _article_text(self, doc_id: str) -> str | None:
+        art = self.explainer.store.article(doc_id)
+        return art.text if art else None
+
+    def rate(self, session: Session, data: gr.LikeData, request: gr.Request) -> None:
+        """Store a like/dislike with the question, answer and citations the server produced."""
+        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        record = session.records.get(index) if isinstance(session, Session) and isinstance(index, int) else None
+        if record is None:
+            return
+        host = request.client.host if request and request.client else None
+        if self.limiter.hit("feedback:" + client_key(host)):
+            return
+        liked = data.liked
+        rating = "like" if liked is True else "dislike" if liked is False else str(liked or "cleared").lower()
+        a = record.answer
+        self.feedback.add(rating, record.question, a.answer, a.citations, a.refused)
+
+    @staticmethod
+    def clear():
+        return Session(), ""
+
+    # ------------------------------------------------------------------ layout
+
+    def blocks(self, embed: bool = False) -> gr.Blocks:
+        """The page; `embed` drops the title for an iframe."""
+        s = self.settings
+        with gr.Blocks(title=s.title, analytics_enabled=False, fill_width=embed) as demo:
+            if not embed:
+                _html(f"<h1>{esc(s.title)}</h1>", elem_classes=["rag-title"])
+            session = gr.State(Session(), time_to_live=SESSION_TTL_S)
+            with gr.Row(equal_height=False):
+                with gr.Column(scale=3, min_width=300):
+                    chat = gr.Chatbot(
+                        elem_id="chat", show_label=False, height=360 if embed else 460,
+                        render_markdown=False, sanitize_html=True, allow_tags=False, latex_delimiters=[],
+                        buttons=["copy"], feedback_options=("Like", "Dislike"), layout="bubble",
+                        allow_file_downloads=False)
+                    with gr.Row():
+                        box = gr.Textbox(elem_id="question", show_label=False, scale=5, lines=1,
+                                         max_length=s.max_question_chars, autofocus=not embed,
+                                         placeholder="Ask a question about this story")
+                        ask = gr.Button("Ask", elem_id="ask", variant="primary", scale=1, min_width=80)
+                    examples = gr.Dataset(elem_id="examples", label="Example questions", components=["textbox"],
+                                          samples=[[q] for q in self.examples], visible=bool(self.examples),
+                                          samples_per_page=12)
+                    _html(f"<p>{esc(s.disclaimer)}</p>", elem_classes=["rag-disclaimer"])
+                with gr.Column(scale=2, min_width=260):
+                    sources = _html("", elem_id="sources")
+            outputs = [chat, sources, box, session]
+            gr.on([box.submit, ask.click], self.respond, [box, session], outputs, api_name="ask",
+                  concurrency_limit=s.workers)
+            examples.click(lambda sample: sample[0], [examples], [box], api_visibility="private").then(
+                self.respond, [box, session], outputs, api_visibility="private", concurrency_limit=s.workers)
+            chat.like(self.rate, [session], None, api_visibility="private")
+            chat.clear(self.clear, None, [session, sources], api_visibility="private")
+        demo.queue(max_size=s.queue_size, default_concurrency_limit=s.workers, api_open=False)
+        return demo
