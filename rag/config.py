@@ -20,7 +20,15 @@ ENV_VARS = {
     "RAG_CHUNK_OVERLAP": "overlap between chunks in tokens, whole sentences (default: 40)",
     "RAG_TOP_K": "passages retrieved per question (default: 6)",
     "RAG_EXCLUDE_FAQ": "1 to leave FAQ blocks out of the index (default: 0)",
-    "RAG_BACKEND": "answer backend (default: extractive)",
+    "RAG_BACKEND": "answer backend: extractive (default), llamacpp or openai",
+    "RAG_LLM_BASE_URL": "OpenAI-compatible endpoint for the openai backend, e.g. http://127.0.0.1:8080/v1",
+    "RAG_LLM_MODEL": "model name sent to that endpoint (default: none, the server's own)",
+    "RAG_LLM_API_KEY": "API key for that endpoint, sent as a bearer token, never logged (default: none)",
+    "RAG_LLM_TIMEOUT": "seconds a model may take to answer before the extractive answer is used (default: 30)",
+    "RAG_LLM_MAX_TOKENS": "longest draft a model may write, in tokens (default: 200)",
+    "RAG_LLAMACPP_MODEL": "GGUF file for the llamacpp backend (default: bundled SmolLM2-135M-Instruct)",
+    "RAG_LLAMACPP_THREADS": "CPU threads for the llamacpp backend (default: all cores)",
+    "RAG_LLAMACPP_CTX": "context window of the llamacpp backend in tokens (default: 4096)",
     "RAG_MAX_QUESTION_CHARS": "longest accepted question (default: 1000)",
     "RAG_MAX_FILE_MB": "larger corpus files are skipped (default: 20)",
     "RAG_HOST": "address the chat server listens on (default: 127.0.0.1)",
@@ -38,6 +46,45 @@ ENV_VARS = {
 
 DEFAULT_TITLE = "Ask about this story"
 DEFAULT_DISCLAIMER = "Answers are drawn from our coverage and may be incomplete; check the cited articles."
+
+
+class Secret:
+    """A value that never shows itself in a repr, a log line or a JSON dump; `reveal()` to use it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str = ""):
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('***')" if self._value else "Secret('')"
+
+    __str__ = __repr__
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _positive(conv):
+    def read(value: str):
+        v = conv(value)
+        if v <= 0:
+            raise ValueError(value)
+        return v
+    return read
 
 
 def _bundled_model() -> str:
@@ -80,6 +127,15 @@ class Settings:
     top_k: int = 6
     exclude_faq: bool = False
     backend: str = "extractive"
+    # model backends (rag/backends/openai.py, llamacpp.py)
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: Secret = field(default_factory=Secret)
+    llm_timeout: float = 30.0
+    llm_max_tokens: int = 200
+    llamacpp_model: str = ""
+    llamacpp_threads: int = field(default_factory=lambda: _cores())
+    llamacpp_ctx: int = 4096
     max_question_chars: int = 1000
     max_file_mb: float = 20.0
     # the chat server (rag serve, ui.py)
@@ -110,6 +166,14 @@ class Settings:
             "top_k": ("RAG_TOP_K", int),
             "exclude_faq": ("RAG_EXCLUDE_FAQ", lambda v: v.strip().lower() in {"1", "true", "yes"}),
             "backend": ("RAG_BACKEND", str),
+            "llm_base_url": ("RAG_LLM_BASE_URL", str),
+            "llm_model": ("RAG_LLM_MODEL", str),
+            "llm_api_key": ("RAG_LLM_API_KEY", Secret),
+            "llm_timeout": ("RAG_LLM_TIMEOUT", _positive(float)),
+            "llm_max_tokens": ("RAG_LLM_MAX_TOKENS", _positive(int)),
+            "llamacpp_model": ("RAG_LLAMACPP_MODEL", str),
+            "llamacpp_threads": ("RAG_LLAMACPP_THREADS", _positive(int)),
+            "llamacpp_ctx": ("RAG_LLAMACPP_CTX", _positive(int)),
             "max_question_chars": ("RAG_MAX_QUESTION_CHARS", int),
             "max_file_mb": ("RAG_MAX_FILE_MB", float),
             "host": ("RAG_HOST", str),

@@ -25,6 +25,12 @@ from .types import Answer, Citation, Turn
 
 log = logging.getLogger("rag")
 
+# A model draft that loses most of its words to the checker is no longer the answer the
+# model meant (what survives is a fragment of it): the extractive answer is used instead.
+MIN_KEPT_SHARE = 0.3
+UNAVAILABLE = "The generative model was unavailable; showing quoted sentences."
+UNVERIFIED = "The generated answer could not be checked against the sources; showing quoted sentences."
+
 
 @dataclass(frozen=True)
 class Event:
@@ -77,33 +83,43 @@ class Explainer:
             from .errors import BadQuestion
 
             raise BadQuestion("top_k must be a whole number from 1 to 50.")
-        request = self._request(q, turns, top_k)
+        failure = None
+        try:
+            # A model backend rewrites a follow-up into a standalone question before retrieval.
+            query = self.backend.condense(q, turns)
+        except BackendError as e:
+            failure, query = e, condense(q, turns)
+        request = self._request(q, turns, top_k, query=query)
         answer = None
         draft = ""
-        if request.hits:
+        if request.hits and failure is None:
             try:
                 for piece in self.backend.generate(request):
                     draft += piece
                     yield Event("draft", draft)
             except BackendError as e:
-                log.warning("backend %s failed, falling back to extractive: %s", self.backend.name, e)
-                answer = self._compose(self._draft(self._fallback, request), request)
-                answer.fallback, answer.notice = True, "The generative model was unavailable; showing quoted sentences."
+                failure = e
+        if failure is not None:
+            log.warning("backend %s failed, falling back to extractive: %s", self.backend.name, failure)
+            answer = self._compose(self._draft(self._fallback, request), request)
+            answer.fallback, answer.notice, answer.drafted = True, UNAVAILABLE, 0
         if answer is None:
             if draft and self.backend is not self._fallback:
                 yield Event("checking", draft)
             answer = self._compose(draft or REFUSAL, request)
             if answer.refused and self.backend is not self._fallback:
                 fb = self._compose(self._draft(self._fallback, request), request)
-                fb.fallback, fb.dropped = True, answer.dropped
+                fb.fallback, fb.dropped, fb.drafted = True, answer.dropped, answer.drafted
+                if answer.dropped and not fb.refused:
+                    fb.notice = UNVERIFIED
                 answer = fb
         answer.backend = self.backend.name
         answer = self._gate(answer)
         answer.latency_ms = (time.perf_counter() - t0) * 1000
         yield Event("final", answer.answer, answer)
 
-    def _request(self, q: str, turns: list[Turn], top_k: int | None) -> Request:
-        query = condense(q, turns)
+    def _request(self, q: str, turns: list[Turn], top_k: int | None, query: str | None = None) -> Request:
+        query = condense(q, turns) if query is None else query
         emb = self.embedder.query(query)
         hits = self.retriever.search(query, top_k, embedding=emb)
         lex = self.retriever.lexical
@@ -138,12 +154,15 @@ class Explainer:
                 marks.append(f"[{index[key]}]")
             sentences.append(f"{text} {''.join(marks)}")
         dropped = [f"{s} ({why})" for s, why in checked.dropped]
+        drafted = len(checked.kept) + len(checked.dropped)
         if dropped:
-            log.info("dropped %d unsupported sentence(s) from %s: %s", len(dropped), self.backend.name,
+            log.info("dropped %d of %d sentence(s) from %s: %s", len(dropped), drafted, self.backend.name,
                      [d[:120].encode("unicode_escape").decode() for d in dropped])
-        if not sentences:
-            return Answer(REFUSAL, refused=True, dropped=dropped)
-        return Answer(" ".join(sentences), refused=False, citations=citations, dropped=dropped)
+        kept_words = sum(len(t.split()) for t, _ in checked.kept)
+        all_words = kept_words + sum(len(t.split()) for t, _ in checked.dropped)
+        if not sentences or kept_words < MIN_KEPT_SHARE * all_words:
+            return Answer(REFUSAL, refused=True, dropped=dropped, drafted=drafted)
+        return Answer(" ".join(sentences), refused=False, citations=citations, dropped=dropped, drafted=drafted)
 
     def _gate(self, answer: Answer) -> Answer:
         """The last check: an answer that fails is never shown as is."""

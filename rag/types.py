@@ -121,8 +121,9 @@ class Answer:
     latency_ms: float = 0.0
     backend: str = "extractive"
     fallback: bool = False
-    dropped: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)  # draft sentences the checker removed, with the reason
     notice: str = ""
+    drafted: int = 0  # sentences in the backend's draft (len(dropped) of them were removed)
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -10,12 +10,15 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from ..errors import RagError
+from ..question import condense
 from ..types import Chunk, Hit, Turn
 
 REFUSAL = "The coverage I have does not answer that."
 
 BACKENDS = {
     "extractive": "rag.backends.extractive:Extractive",
+    "llamacpp": "rag.backends.llamacpp:LlamaCpp",
+    "openai": "rag.backends.openai:OpenAI",
 }
 
 
@@ -40,6 +43,7 @@ class Backend(ABC):
     """Turns a request into a draft answer whose sentences cite passages as [n] (1-based)."""
 
     name = "base"
+    generative = False  # True when a language model writes the draft (it may invent; the checker decides)
 
     def __init__(self, settings, embedder):
         self.settings = settings
@@ -48,6 +52,10 @@ class Backend(ABC):
     @abstractmethod
     def generate(self, request: Request) -> Iterator[str]:
         """Yield the draft in pieces (one piece is fine); yield REFUSAL when the passages do not answer."""
+
+    def condense(self, question: str, history: list[Turn]) -> str:
+        """The standalone form of a follow-up, used for retrieval (model backends ask the model)."""
+        return condense(question, history)
 
 
 def load_backend(name: str, settings, embedder) -> Backend:
