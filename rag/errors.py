@@ -10,9 +10,9 @@ class RagError(Exception):
 
 
 class StoreNotFound(RagError):
-    def __init__(self, path: str):
+    def __init__(self, path: str, build: str = ""):
         super().__init__(
-            f"No store at {path}. Build it with: rag ingest corpus/ --store {path}"
+            f"No store at {path}. Build it with: {build or f'rag ingest corpus/ --store {path}'}"
         )
 
 
@@ -34,6 +34,30 @@ class StoreCorrupt(RagError):
         super().__init__(
             f"The store at {path} cannot be read ({detail}). "
             f"Rebuild it with: rag ingest corpus/ --store {path} --rebuild"
+        )
+
+
+class StoreReadOnly(RagError):
+    def __init__(self, path: str):
+        super().__init__(
+            f"The store at {path} is read-only; Chroma writes to its folder even to answer. "
+            f"Make the folder writable, or copy it somewhere writable and point RAG_STORE there."
+        )
+
+
+class DiskFull(RagError):
+    def __init__(self, path: str):
+        super().__init__(
+            f"No space left for the store at {path}. Free some disk space, then run the command again; "
+            f"the store keeps every article written so far and finishes the interrupted one."
+        )
+
+
+class StoreUnavailable(RagError):
+    def __init__(self, url: str, detail: str = ""):
+        super().__init__(
+            f"Cannot reach the Chroma server at {url}{f' ({detail})' if detail else ''}. "
+            f"Check that it is running (chroma run --path data/chroma --port PORT); the next request reconnects."
         )
 
 

@@ -18,7 +18,8 @@ from .config import Settings
 from .embedding import Embedder
 from .errors import BackendError, StoreMismatch
 from .ingest import fingerprint
-from .question import condense, parse_history, validate
+from .errors import BadQuestion
+from .question import condense, for_log, parse_history, validate, validate_top_k
 from .retrieve import Retriever
 from .store import Store
 from .types import Answer, Citation, Turn
@@ -77,12 +78,14 @@ class Explainer:
     def stream(self, question, history=None, top_k: int | None = None) -> Iterator[Event]:
         """Like `ask`, yielding the draft as it grows, a checking step, then the verified answer."""
         t0 = time.perf_counter()
-        q = validate(question, self.settings.max_question_chars)
-        turns = parse_history(history)
-        if top_k is not None and not (isinstance(top_k, int) and 1 <= top_k <= 50):
-            from .errors import BadQuestion
-
-            raise BadQuestion("top_k must be a whole number from 1 to 50.")
+        try:
+            q = validate(question, self.settings.max_question_chars)
+            turns = parse_history(history)
+            top_k = validate_top_k(top_k)
+        except BadQuestion as e:
+            # operators see abuse; for_log keeps a reader's newlines and escapes from forging log lines
+            log.info("rejected a question (%s): %s", e, for_log(question, 200))
+            raise
         failure = None
         try:
             # A model backend rewrites a follow-up into a standalone question before retrieval.

@@ -43,7 +43,9 @@ class _Draft:
 
 def _build(draft: _Draft, doc_id: str, path: str) -> Article:
     """Lay title, dek and blocks out as one text and record every offset."""
-    title = _one_line(draft.title) or Path(path).stem.replace("-", " ").replace("_", " ").strip() or doc_id
+    # Escapes in JSON, YAML and HTML (\\u202e, &#x202e;) decode after the file-level cleaning: clean again.
+    draft.parts = [(kind, t.strip()) for kind, t in ((k, strip_invisible(x)) for k, x in draft.parts) if t.strip()]
+    title = _one_line(strip_invisible(draft.title)) or Path(path).stem.replace("-", " ").replace("_", " ").strip() or doc_id
     pieces: list[str] = []
     blocks: list[Block] = []
     faq: list[QAPair] = []
@@ -61,7 +63,7 @@ def _build(draft: _Draft, doc_id: str, path: str) -> Article:
         return start
 
     emit(title, "title", "title")
-    dek = _one_line(draft.dek)
+    dek = _one_line(strip_invisible(draft.dek))
     if dek:
         emit(dek, "dek", "dek")
     section, in_faq = "lead", False
@@ -90,7 +92,7 @@ def _build(draft: _Draft, doc_id: str, path: str) -> Article:
         else:
             emit(text, section, "paragraph")
     close_pair()
-    m = draft.meta
+    m = {k: strip_invisible(v) for k, v in draft.meta.items()}
     return Article(
         doc_id=doc_id,
         title=title,
@@ -111,18 +113,30 @@ def _one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text or "").strip()
 
 
-def _meta_str(value) -> str:
-    """Flatten a metadata value (str, number, list, dict, None) into one line of text."""
-    if value is None:
+def _meta_str(value, depth: int = 0) -> str:
+    """Flatten a metadata value (str, number, list, dict, None) into one line of at most 500 characters.
+
+    Bounded in depth and items: YAML aliases can nest a list a billion items wide in a few lines.
+    """
+    if value is None or depth > 4:
         return ""
     if isinstance(value, (list, tuple)):
-        return ", ".join(s for s in (_meta_str(v) for v in value) if s)
+        out: list[str] = []
+        for v in value[:20]:
+            s = _meta_str(v, depth + 1)
+            if s:
+                out.append(s)
+            if sum(len(x) + 2 for x in out) >= 500:
+                break
+        return ", ".join(out)[:500]
     if isinstance(value, dict):
         for key in ("name", "title", "text", "value", "url", "href"):
             if key in value:
-                return _meta_str(value[key])
+                return _meta_str(value[key], depth + 1)
         return ""
-    return _one_line(str(value))[:500]
+    if not isinstance(value, (str, int, float, bool)) and not hasattr(value, "isoformat"):
+        return ""  # sets, bytes and other YAML oddities carry no headline or date
+    return _one_line(str(value)[:2000])[:500]
 
 
 _META_KEYS = {
@@ -175,9 +189,36 @@ def read_text(path: Path, max_bytes: int) -> str:
     text = normalize(text)
     if _control_ratio(text) > 0.01:
         raise Unreadable("binary file (control characters), not text")
+    text = strip_invisible(text)
     if not text.strip():
         raise Unreadable("empty file (only whitespace)")
     return text
+
+
+# Characters that show nothing but can carry hidden instructions for a model (Unicode tag
+# characters, variation-selector "smuggling"), reverse what a reader sees (bidi overrides),
+# or drive a terminal (ANSI escapes, other control characters). News text needs none of them.
+# Zero-width (non-)joiners and left/right-to-left marks stay: scripts and RTL quotes use them.
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u00ad\u200b\u202a-\u202e\u2060-\u2064"
+                        "\u2066-\u2069\ufeff\ufff9-\ufffb\U000e0000-\U000e007f\U000e0100-\U000e01ef]")
+
+
+def strip_invisible(text: str) -> str:
+    """Remove ANSI escapes, control characters and invisible formatting that can hide text."""
+    return _INVISIBLE.sub("", _ANSI.sub("", text))
+
+
+def safe_url(url: str) -> str:
+    """An article link only if it is http(s): a javascript: or data: URL must never become a link."""
+    from urllib.parse import urlsplit
+
+    url = (url or "").strip()
+    try:
+        u = urlsplit(url)
+    except ValueError:
+        return ""
+    return url if u.scheme.lower() in ("http", "https") and u.netloc and not re.search(r"\s", url) else ""
 
 
 def _legacy_decode(raw: bytes) -> str | None:
@@ -281,6 +322,12 @@ def _looks_like_heading(line: str) -> bool:
             and sum(w[0].isupper() for w in ws if w[0].isalpha()) >= max(1, len(ws) // 2))
 
 
+# Ways pages hide text from readers (and so hide instructions aimed at a model).
+_HIDDEN_STYLE = re.compile(r"display:none|visibility:hidden|font-size:0(?![.\d]*[1-9])|opacity:0(?![.\d]*[1-9])"
+                           r"|(left|top|text-indent):-\d{3,}")
+_HIDDEN_CLASS = {"hidden", "d-none", "sr-only", "visually-hidden", "screen-reader-text", "invisible"}
+
+
 class _HTMLText(HTMLParser):
     """Collects the main text and news metadata of a page; drops scripts and chrome."""
 
@@ -315,7 +362,9 @@ class _HTMLText(HTMLParser):
             self.meta.setdefault("time", a["datetime"])
         if tag == "title":
             self._in_title = True
-        hidden = "hidden" in a or "display:none" in a.get("style", "").replace(" ", "") or a.get("aria-hidden") == "true"
+        hidden = "hidden" in a or a.get("aria-hidden") == "true" or bool(
+            _HIDDEN_STYLE.search(a.get("style", "").replace(" ", "").lower())
+            or _HIDDEN_CLASS & set(a.get("class", "").lower().split()))
         if tag in self.SKIP or hidden:
             if tag not in {"br", "img", "input", "hr", "meta", "link"}:
                 self._skip += 1
@@ -470,6 +519,7 @@ def load_file(root: Path, path: Path, max_bytes: int) -> tuple[list[Article], li
         return [], [Skipped(str(path), "too deeply nested to parse")]
     if not draft.parts and not draft.title:
         return [], [Skipped(str(path), "no article text found")]
+    draft.meta["url"] = safe_url(draft.meta.get("url", ""))
     doc_id = draft.meta.get("url") or rel
     return [_build(draft, doc_id, str(path.resolve()))], []
 
@@ -506,6 +556,7 @@ def _load_records(text: str, rel: str, path: str, suffix: str) -> tuple[list[Art
             skipped.append(Skipped(path, f"{where}: too deeply nested"))
             continue
         rid = _meta_str(obj.get("id")) if isinstance(obj, dict) else ""
+        draft.meta["url"] = safe_url(draft.meta.get("url", ""))
         doc_id = draft.meta.get("url") or (f"{rel}#{rid}" if rid else f"{rel}#{where.split()[-1]}")
         articles.append(_build(draft, doc_id, path))
     return articles, skipped

@@ -16,13 +16,43 @@ from .types import Turn
 # they can hide instructions or fake text direction, and carry no meaning for a question.
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
 
+# Cyrillic and Greek letters drawn like Latin ones. NFKC leaves them alone, so "Аlibaba" with a
+# Cyrillic А would not match "Alibaba"; inside a word that also has Latin letters (a mixed-script
+# word, Unicode TR39) they are folded to Latin. Whole Cyrillic or Greek words are left as written.
+_CONFUSABLE = str.maketrans(
+    "АВЕКМНОРСТХУІЈЅԁаеорсухіјѕһӏԛԝкΑΒΕΖΗΙΚΜΝΟΡΤΥΧαορικν",
+    "ABEKMHOPCTXYIJSdaeopcyxijshlqwkABEZHIKMNOPTYXaopikv",
+)
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def _fold_mixed(m: re.Match) -> str:
+    word = m.group()
+    return word.translate(_CONFUSABLE) if _LATIN.search(word) else word
+
 
 def clean(text: str) -> str:
-    """Remove control/format characters and ANSI escapes; collapse whitespace; NFKC-fold look-alikes."""
+    """Remove control/format characters and ANSI escapes; collapse whitespace; fold look-alike letters."""
     text = _ANSI.sub("", normalize(text))
     text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Co", "Cs") or ch in "\n\t")
+    text = re.sub("[\U000e0100-\U000e01ef]", "", text)  # variation selectors: a known way to smuggle bytes
     text = unicodedata.normalize("NFKC", text)
+    text = re.sub(r"\w+", _fold_mixed, text)
     return re.sub(r"\s+", " ", text).strip()
+
+
+def for_log(text, limit: int = 300) -> str:
+    """Text from outside made safe for one log or terminal line: line breaks, escapes, bidi and
+    other invisible characters are shown as \\x.. codes, so nobody can forge a line or recolour one.
+    `limit` caps the length (0: no cap)."""
+    text = text if isinstance(text, str) else repr(text)
+    if limit and len(text) > limit:
+        text = f"{text[:limit]}...(+{len(text) - limit} chars)"
+    return "".join(ch if unicodedata.category(ch) not in _UNSAFE else ch.encode("unicode_escape").decode("ascii")
+                   for ch in text)
+
+
+_UNSAFE = {"Cc", "Cf", "Zl", "Zp", "Co", "Cs"}
 
 
 def validate(question, max_chars: int = 1000) -> str:
@@ -35,6 +65,15 @@ def validate(question, max_chars: int = 1000) -> str:
     if not q or not any(ch.isalnum() for ch in q):
         raise BadQuestion("Please type a question.")
     return q
+
+
+def validate_top_k(top_k) -> int | None:
+    """None (use the configured value) or a whole number from 1 to 50."""
+    if top_k is None:
+        return None
+    if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= 50:
+        raise BadQuestion("top_k must be a whole number from 1 to 50.")
+    return top_k
 
 
 def parse_history(raw, max_turns: int = 20, max_chars: int = 4000) -> list[Turn]:
@@ -105,6 +144,24 @@ _ABOUT_SELF = re.compile(
     re.I,
 )
 _CREATIVE = re.compile(r"\b(poem|haiku|limerick|song|lyrics|story|joke|essay|rap|sonnet|code|script)\b", re.I)
+# Text aimed at a model rather than at readers: chat-template role tags, words addressed to "the AI",
+# and encoded payloads (long base64 or hex runs) that only a model would decode.
+_AT_MODEL = re.compile(
+    r"<\|[a-z_]{2,20}\|>|\[/?INST\]|<<\s*/?SYS\s*>>|</?\s*(system|context|instructions?|prompt|assistant|user)\s*>|"
+    r"^\s*#*\s*(system|assistant)\s*:|\bif you are an? (ai|assistant|language model|llm|chatbot|bot)\b|"
+    r"\b(attention|note to|dear|hey)\s*,?\s*(ai|assistants?|llms?|language models?|chatbots?|bots?)\b|"
+    r"\b(ai|llm|language model|chatbot|assistant)s? (reading|processing|summari[sz]ing|answering|parsing) (this|these)\b|"
+    r"\b(?:[0-9a-f]{2}[ :]?){16,}\b",
+    re.I | re.M,
+)
+# base64: a long run mixing upper case, lower case and digits (case matters, so no re.I)
+_BASE64 = re.compile(r"(?<![\w+/])(?=[\w+/]*[0-9+/])(?=[\w+/]*[a-z])(?=[\w+/]*[A-Z])[A-Za-z0-9+/]{28,}={0,2}")
+_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+", re.I)
+
+
+def aimed_at_model(text: str) -> bool:
+    """Instructions, role tags or encoded payloads meant for an AI, in a question or an article."""
+    return bool(_ABOUT_SELF.search(text) or _AT_MODEL.search(text) or _BASE64.search(_URL.sub(" ", text)))
 
 
 def intent(question: str) -> Intent:
@@ -114,7 +171,7 @@ def intent(question: str) -> Intent:
         if re.search(pattern, q):
             answer_type = name
             break
-    task = bool(_TASK.search(question) or _ABOUT_SELF.search(question)
+    task = bool(_TASK.search(question) or aimed_at_model(question)
                 or (_CREATIVE.search(question) and re.search(r"\b(write|compose|make|give me|create|generate)\b", q)))
     return Intent(answer_type, task)
 

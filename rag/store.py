@@ -10,17 +10,20 @@ and is switched only after the new chunks are written (see `put_article`).
 """
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
 import os
+import re
+import shutil
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import _offline  # noqa: F401
-from .errors import RagError, StoreBusy, StoreCorrupt, StoreNotFound
+from .errors import DiskFull, RagError, StoreBusy, StoreCorrupt, StoreNotFound, StoreReadOnly, StoreUnavailable
 from .types import Article, Chunk, QAPair
 
 CHUNKS, ARTICLES = "chunks", "articles"
@@ -54,19 +57,44 @@ class StoredArticle:
 class Store:
     """A Chroma database on disk (`path`) or behind a server (`url`)."""
 
-    def __init__(self, client, where: str, lock_path: Path):
+    def __init__(self, client, where: str, lock_path: Path, create: bool = True, url: str = ""):
         self._client = client
         self.where = where
         self._lock_path = lock_path
-        self._connect()
+        self._url = url
+        self._connect(create)
 
-    def _connect(self) -> None:
+    def _connect(self, create: bool = False) -> None:
+        """Fetch the collection handles; only a writer may create them (never an empty store by accident)."""
         try:
-            self._chunks = self._client.get_or_create_collection(CHUNKS, embedding_function=None,
-                                                           configuration={"hnsw": {"space": "cosine"}})
-            self._articles = self._client.get_or_create_collection(ARTICLES, embedding_function=None)
+            if create:
+                self._chunks = self._client.get_or_create_collection(CHUNKS, embedding_function=None,
+                                                               configuration={"hnsw": {"space": "cosine"}})
+                self._articles = self._client.get_or_create_collection(ARTICLES, embedding_function=None)
+            else:
+                self._chunks = self._client.get_collection(CHUNKS, embedding_function=None)
+                self._articles = self._client.get_collection(ARTICLES, embedding_function=None)
         except Exception as e:  # noqa: BLE001 - chromadb raises many types for a damaged folder
-            raise StoreCorrupt(self.where, f"{type(e).__name__}: {e}") from None
+            if type(e).__name__ == "NotFoundError":
+                if self._url:
+                    raise StoreNotFound(self._url, f"RAG_CHROMA_URL={self._url} rag ingest corpus/") from None
+                raise StoreCorrupt(self.where, "it holds no article collections") from None
+            raise self._explain(e) from None
+
+    def _explain(self, e: Exception) -> RagError:
+        """Turn a chromadb failure into the error that says what to do (disk full, read-only, server down)."""
+        msg = f"{type(e).__name__}: {e}"
+        if self._url:
+            if _is_connection_error(e):
+                return StoreUnavailable(self._url, type(e).__name__)
+            return StoreCorrupt(self.where, msg[:300])
+        if getattr(e, "errno", None) == errno.ENOSPC or re.search(r"disk is full|no space left", msg, re.I) \
+                or _free_bytes(self.where) < 1_000_000:
+            return DiskFull(self.where)
+        if getattr(e, "errno", None) in (errno.EROFS, errno.EACCES) or "readonly database" in msg \
+                or not os.access(self.where, os.W_OK):
+            return StoreReadOnly(self.where)
+        return StoreCorrupt(self.where, msg[:300])
 
     # ------------------------------------------------------------------ opening
 
@@ -88,22 +116,29 @@ class Store:
                                              ssl=u.scheme == "https", settings=chroma_settings)
                 client.heartbeat()
             except Exception as e:  # noqa: BLE001
-                raise RagError(f"Cannot reach the Chroma server at {url} ({type(e).__name__}). "
-                               f"Start it with: chroma run --path data/chroma --port {u.port or 8000}") from None
-            lock = Path(path or ".") / "ingest.lock" if path else Path(os.environ.get("TMPDIR", "/tmp")) / f"rag-{_key(url)}.lock"
-            return cls(client, url, lock)
+                raise StoreUnavailable(url, type(e).__name__) from None
+            return cls(client, url, lock_path(path, url), create=create, url=url)
         path = Path(path)
         if not create:
             if not (path / "chroma.sqlite3").is_file():
                 raise StoreNotFound(str(path))
             if not os.access(path, os.R_OK):
                 raise StoreCorrupt(str(path), "folder is not readable")
-        path.mkdir(parents=True, exist_ok=True)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise (DiskFull(str(path)) if e.errno == errno.ENOSPC else StoreReadOnly(str(path))) from None
+        # Chroma writes to its folder even to answer: say so plainly instead of a database error.
+        if not os.access(path, os.W_OK) or ((path / "chroma.sqlite3").exists()
+                                            and not os.access(path / "chroma.sqlite3", os.W_OK)):
+            raise StoreReadOnly(str(path))
         try:
             client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
         except Exception as e:  # noqa: BLE001
+            if _free_bytes(path) < 1_000_000:
+                raise DiskFull(str(path)) from None
             raise StoreCorrupt(str(path), f"{type(e).__name__}: {e}") from None
-        store = cls(client, str(path), path / "ingest.lock")
+        store = cls(client, str(path), lock_path(path, url), create=create)
         if not create:
             store.check_readable()
         return store
@@ -119,7 +154,7 @@ class Store:
         except RagError:
             raise
         except Exception as e:  # noqa: BLE001
-            raise StoreCorrupt(self.where, f"{type(e).__name__}: {str(e)[:200]}") from None
+            raise self._explain(e) from None
 
     def _dim(self) -> int:
         return int((self._articles.metadata or {}).get("dim", 384))
@@ -127,23 +162,8 @@ class Store:
     @contextmanager
     def writer(self, wait_s: float = 10.0):
         """One writer at a time: a second ingest waits briefly, then is refused."""
-        self._lock_path.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(self._lock_path, "a+")
-        deadline = time.monotonic() + wait_s
-        while True:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    fh.close()
-                    raise StoreBusy(self.where) from None
-                time.sleep(0.2)
-        try:
+        with write_lock(self._lock_path, self.where, wait_s):
             yield self
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-            fh.close()
 
     # ------------------------------------------------------------------ fingerprint
 
@@ -175,7 +195,24 @@ class Store:
                 self._client.delete_collection(name)
             except Exception:  # noqa: BLE001 - absent is fine
                 pass
-        self._connect()
+        self._connect(create=True)
+        self._sweep_segments()
+
+    def _sweep_segments(self) -> None:
+        """Chroma leaves a dropped collection's index folder on disk: remove folders no segment uses."""
+        if self._url:
+            return
+        import sqlite3
+
+        folder = Path(self.where)
+        try:
+            with sqlite3.connect(f"file:{folder / 'chroma.sqlite3'}?mode=ro", uri=True) as con:
+                used = {row[0] for row in con.execute("SELECT id FROM segments")}
+        except sqlite3.Error:
+            return  # an unknown layout: leave the folder alone
+        for d in folder.iterdir():
+            if d.is_dir() and _UUID.fullmatch(d.name) and d.name not in used:
+                shutil.rmtree(d, ignore_errors=True)
 
     # ------------------------------------------------------------------ writing
 
@@ -231,6 +268,9 @@ class Store:
                 touched.append(doc_id)
                 self._chunks.delete(where={"$and": [{"doc_id": doc_id}, {"version": {"$ne": m["version"] or "\x00"}}]})
                 rid = _key(doc_id)
+                if not m["version"]:  # a new article that was never completed: back to not existing
+                    self._articles.delete(ids=[rid])
+                    continue
                 rec = self._articles.get(ids=[rid], include=["metadatas"])["metadatas"][0]
                 self._articles.update(ids=[rid], metadatas=[{**rec, "pending": ""}])
         return touched
@@ -287,25 +327,112 @@ class Store:
 
 
 def _reconnecting(method):
-    """Another process may have rebuilt the store (new collection ids): fetch the handles again, once."""
+    """Another process may have rebuilt the store (new collection ids): fetch the handles again, once.
+
+    Other chromadb failures become the error that says what to do (disk full, read-only, server down).
+    """
     import functools
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
         try:
-            return method(self, *args, **kwargs)
+            try:
+                return method(self, *args, **kwargs)
+            except Exception as e:  # noqa: BLE001
+                if type(e).__name__ != "NotFoundError" and not (self._url and _is_connection_error(e)):
+                    raise
+                self._connect()
+                return method(self, *args, **kwargs)
+        except (RagError, TypeError, ValueError, KeyError):
+            raise
         except Exception as e:  # noqa: BLE001
-            if type(e).__name__ != "NotFoundError":
-                raise
-            self._connect()
-            return method(self, *args, **kwargs)
+            raise self._explain(e) from None
 
     return wrapper
 
 
 for _name in ("check_readable", "meta", "set_fingerprint", "bump_generation", "manifest", "put_article",
-              "remove_article", "recover", "dense", "current_chunks", "article", "articles", "count"):
+              "remove_article", "recover", "dense", "current_chunks", "article", "articles", "count", "reset"):
     setattr(Store, _name, _reconnecting(getattr(Store, _name)))
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_HELD: dict[tuple, list] = {}  # (lock path, thread) -> [open file, depth]: re-entrant within one thread
+
+
+def lock_path(path: Path | str, url: str = "") -> Path:
+    """Where the writer lock of a store lives (a server store without a folder locks in the temp dir)."""
+    if url and not path:
+        return Path(os.environ.get("TMPDIR", "/tmp")) / f"rag-{_key(url)}.lock"
+    return Path(path) / "ingest.lock"
+
+
+@contextmanager
+def write_lock(path: Path, where: str, wait_s: float = 10.0):
+    """Hold the store's writer lock: taken before Chroma is opened for writing, since two
+    clients writing one Chroma folder can block each other for minutes."""
+    import threading
+
+    key = (str(Path(path).resolve()), threading.get_ident())
+    if key in _HELD:
+        _HELD[key][1] += 1
+        try:
+            yield
+        finally:
+            _HELD[key][1] -= 1
+        return
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        fh = open(path, "a+")
+    except OSError as e:
+        raise (DiskFull(where) if e.errno == errno.ENOSPC else StoreReadOnly(where)) from None
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                fh.close()
+                raise StoreBusy(where) from None
+            time.sleep(0.2)
+    _HELD[key] = [fh, 1]
+    try:
+        yield
+    finally:
+        del _HELD[key]
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        fh.close()
+
+
+def set_aside(path: Path | str) -> Path:
+    """Move an unreadable store's files to a sibling folder (kept for inspection) so a rebuild starts clean.
+
+    The writer lock file stays: the caller holds it.
+    """
+    path = Path(path)
+    dest = path.with_name(f"{path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
+    dest.mkdir()
+    for f in path.iterdir():
+        if f.name != "ingest.lock":
+            f.rename(dest / f.name)
+    return dest
+
+
+def _free_bytes(path) -> int:
+    p = Path(path)
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    try:
+        return shutil.disk_usage(p).free
+    except OSError:
+        return 1 << 40
+
+
+def _is_connection_error(e: Exception) -> bool:
+    names = {t.__name__ for t in type(e).__mro__}
+    return bool(names & {"ConnectError", "ConnectionError", "ConnectTimeout", "ReadTimeout", "RemoteProtocolError",
+                         "ReadError", "WriteError", "TimeoutException", "NetworkError"}) \
+        or "Could not connect" in str(e)
 
 
 def _chunk_meta(c: Chunk, version: str) -> dict:

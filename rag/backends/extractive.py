@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterator
 
-from ..question import intent
-from ..text import content_terms, names, numbers, sentence_spans, stem, word_count, words
+from ..question import aimed_at_model, intent
+from ..text import content_terms, names, negations, numbers, sentence_spans, stem, word_count, words
 from . import REFUSAL, Backend, Request
 
 MAX_WORDS = 80
@@ -96,12 +96,19 @@ class Extractive(Backend):
         if _yes_no(req.question) and not any(t in best.terms for t in q_terms - _name_terms(req.question)):
             return []  # nothing states the thing asked about
         chosen = [best]
-        covered = set(best.terms)
-        words_used = word_count(best.text)
+        # Another article that says something different about the same thing (a figure, a date, a
+        # denial) is shown beside it: the reader sees the disagreement, not one side picked silently.
+        rival = next((c for c in cands if c.passage != best.passage and _doc(req, c) != _doc(req, best)
+                      and c.score >= 0.6 * best.score and (c.typed or want.answer_type in ("open", "reason"))
+                      and _disagree(best, c)), None)
+        if rival:
+            chosen.append(rival)
+        covered = set().union(*(c.terms for c in chosen))
+        words_used = sum(word_count(c.text) for c in chosen)
         for c in cands:
             if len(chosen) == MAX_SENTENCES or c.score < 0.85 * best.score:
                 break
-            if c is best or words_used + word_count(c.text) > MAX_WORDS:
+            if any(c is o for o in chosen) or words_used + word_count(c.text) > MAX_WORDS:
                 continue
             if len(c.terms - covered) < 0.5 * len(c.terms) or any(_cos(c, o) > 0.75 for o in chosen):
                 continue  # mostly repeats what is already said
@@ -119,7 +126,8 @@ def _candidates(req: Request) -> list[Candidate]:
         for s, e in sentence_spans(ch.text):
             text = ch.text[s:e]
             key = (ch.doc_id, ch.start + s)
-            if key in seen or not _is_statement(text):
+            # a sentence addressed to an AI (planted instructions, role tags) is never an answer
+            if key in seen or not _is_statement(text) or aimed_at_model(text):
                 continue
             seen.add(key)
             out.append(Candidate(i, ch.start + s, ch.start + e, text, set(content_terms(text))))
@@ -162,6 +170,22 @@ def _yes_no(question: str) -> bool:
 
 def _name_terms(question: str) -> set:
     return {stem(w) for n in names(question) for w in words(n)}
+
+
+def _doc(req: Request, c: Candidate) -> str:
+    return req.hits[c.passage - 1].chunk.doc_id
+
+
+def _disagree(a: Candidate, b: Candidate) -> bool:
+    """Two sentences about the same thing (shared words, close meaning) that differ on a number,
+    a date or a negation."""
+    shared = len(a.terms & b.terms) / max(min(len(a.terms), len(b.terms)), 1)
+    if shared < 0.5 and _cos(a, b) < 0.8:
+        return False
+    na, nb = numbers(a.text), numbers(b.text)
+    da, db = ({m.group().lower() for m in _DATE.finditer(x.text)} for x in (a, b))
+    return bool((na and nb and na != nb) or (da and db and da != db)
+                or bool(negations(a.text)) != bool(negations(b.text)))
 
 
 def _cos(a: Candidate, b: Candidate) -> float:
