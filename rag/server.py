@@ -22,6 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import _offline  # noqa: F401
 from .config import Settings, parse_origins
@@ -78,16 +79,14 @@ class Guard:
         api = path == "/api" or path.startswith("/api/")
         origin = headers.get("origin")
         cors_origin = origin if api and self.allowed(origin) else None
-        send = self._send(send, api, cors_origin)
+        preflight = api and method == "OPTIONS" and "access-control-request-method" in headers
+        send = self._send(send, api, cors_origin, preflight)
 
-        if api and method == "OPTIONS" and "access-control-request-method" in headers:
+        if preflight:
             if not cors_origin:
                 return await _json(send, 403, {"error": "This origin may not call the API. Ask the site owner "
                                                         "to add it to RAG_ALLOWED_ORIGINS."})
-            return await _json(send, 204, None, {
-                "access-control-allow-methods": "GET, POST, OPTIONS",
-                "access-control-allow-headers": "content-type",
-                "access-control-max-age": "600"})
+            return await _json(send, 204, None)
         if path == "/" and method in ("GET", "HEAD") and parse_qs(scope.get("query_string", b"").decode("latin-1")).get("embed") == ["1"]:
             return await RedirectResponse("/embed/", status_code=307)(scope, receive, send)
         if api and method == "POST" and path == "/api/ask":
@@ -123,12 +122,12 @@ class Guard:
                 break
         return b"".join(chunks)
 
-    def _send(self, send, api: bool, cors_origin: str | None):
+    def _send(self, send, api: bool, cors_origin: str | None, preflight: bool):
         async def wrapped(message):
             if message["type"] == "http.response.start":
                 h = MutableHeaders(scope=message)
                 for key in {k.lower() for k in h.keys()}:
-                    if key.startswith("access-control-"):
+                    if key.startswith("access-control-"):  # whatever the app below decided
                         del h[key]
                 for key, value in self.headers.items():
                     h[key] = value
@@ -136,7 +135,12 @@ class Guard:
                     h.add_vary_header("Origin")
                 if cors_origin:
                     h["access-control-allow-origin"] = cors_origin
-                    h["access-control-expose-headers"] = "Retry-After"
+                    if preflight:
+                        h["access-control-allow-methods"] = "GET, POST, OPTIONS"
+                        h["access-control-allow-headers"] = "content-type"
+                        h["access-control-max-age"] = "600"
+                    else:
+                        h["access-control-expose-headers"] = "Retry-After"
             await send(message)
         return wrapped
 
@@ -206,12 +210,16 @@ def _error(status: int, message: str, headers: dict | None = None) -> JSONRespon
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
-def _add_api(app: FastAPI, explainer: Explainer, settings: Settings) -> None:
+def api_app(explainer: Explainer, settings: Settings) -> FastAPI:
+    """The JSON API, mounted at /api: its own 404/405s and error shape, whatever the chat does."""
+    app = FastAPI(title="Newsroom explainer API", version="1", docs_url=None, redoc_url=None,
+                  openapi_url="/openapi.json",
+                  description="Cited answers from the newsroom's coverage. The chat page is at /.")
     gate = threading.BoundedSemaphore(max(1, settings.workers))
     errors = {400: {"model": Error}, 413: {"model": Error}, 422: {"model": Error},
               429: {"model": Error}, 503: {"model": Error}}
 
-    @app.post("/api/ask", response_model=AnswerOut, responses=errors, tags=["api"],
+    @app.post("/ask", response_model=AnswerOut, responses=errors, tags=["api"],
               summary="Answer a question from the coverage, with verbatim cited quotes")
     def ask(body: AskRequest):
         cap = settings.max_question_chars
@@ -231,7 +239,7 @@ def _add_api(app: FastAPI, explainer: Explainer, settings: Settings) -> None:
             gate.release()
         return answer.to_dict()
 
-    @app.get("/api/health", tags=["api"], summary="Store and model state",
+    @app.get("/health", tags=["api"], summary="Store and model state",
              responses={503: {"description": "The store is empty or cannot be read"}})
     def health():
         try:
@@ -255,6 +263,15 @@ def _add_api(app: FastAPI, explainer: Explainer, settings: Settings) -> None:
                           for e in errs[:5])
         return _error(422, f'Send a JSON object like {{"question": "...", "history": []}} ({where}).')
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        message = {404: "No such API endpoint; see /api/docs.", 405: "Method not allowed; see /api/docs."}.get(
+            exc.status_code, "The request could not be read; send JSON like {\"question\": \"...\"}.")
+        return _error(exc.status_code, message, getattr(exc, "headers", None))
+
+    _add_docs(app)
+    return app
+
 
 def _add_docs(app: FastAPI) -> None:
     """Swagger UI from the swagger-ui-bundle package: the docs page loads nothing from a CDN."""
@@ -262,15 +279,16 @@ def _add_docs(app: FastAPI) -> None:
     from fastapi.staticfiles import StaticFiles
     from swagger_ui_bundle import swagger_ui_path
 
-    app.mount("/api/docs/assets", StaticFiles(directory=swagger_ui_path), name="swagger-assets")
+    app.mount("/docs/assets", StaticFiles(directory=swagger_ui_path), name="swagger-assets")
 
-    @app.get("/api/docs", include_in_schema=False)
-    def docs():
+    @app.get("/docs", include_in_schema=False)
+    def docs(request: Request):
+        root = request.scope.get("root_path", "").rstrip("/")
         return get_swagger_ui_html(
-            openapi_url="/api/openapi.json", title="Newsroom explainer API",
-            swagger_js_url="/api/docs/assets/swagger-ui-bundle.js",
-            swagger_css_url="/api/docs/assets/swagger-ui.css",
-            swagger_favicon_url="/api/docs/assets/favicon-32x32.png",
+            openapi_url=f"{root}/openapi.json", title="Newsroom explainer API",
+            swagger_js_url=f"{root}/docs/assets/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}/docs/assets/swagger-ui.css",
+            swagger_favicon_url=f"{root}/docs/assets/favicon-32x32.png",
             swagger_ui_parameters={"validatorUrl": None})
 
 
@@ -288,12 +306,9 @@ def create_app(settings: Settings | None = None, explainer: Explainer | None = N
     limiter = RateLimiter(settings.rate_per_min, settings.rate_burst)
     feedback = FeedbackLog(settings.feedback_path)
 
-    app = FastAPI(title="Newsroom explainer API", version="1", docs_url=None, redoc_url=None,
-                  openapi_url="/api/openapi.json",
-                  description="Cited answers from the newsroom's coverage. The chat page is at /.")
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings, app.state.explainer, app.state.limiter, app.state.feedback = settings, explainer, limiter, feedback
-    _add_api(app, explainer, settings)
-    _add_docs(app)
+    app.mount("/api", api_app(explainer, settings))
 
     chat = Chat(explainer, settings, feedback, limiter)
     page = dict(footer_links=[], run_history=False, ssr_mode=False, pwa=False, mcp_server=False,
