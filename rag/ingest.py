@@ -87,7 +87,7 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, *, chunk_tokens:
         _write(todo, store, embedder, chunk_tokens, chunk_overlap, exclude_faq, report, progress)
 
         present = {a.doc_id for a in loaded.articles}
-        bad_paths = {str(Path(s.path.split(":")[0]).resolve()) for s in loaded.skipped}
+        bad_paths = {_real(p) for s in loaded.skipped for p in (s.path, s.path.rsplit(":", 1)[0])}
         roots = [p.resolve() for p in paths]
         for doc_id, m in manifest.items():
             if doc_id in present or not m["path"]:
@@ -101,6 +101,14 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, *, chunk_tokens:
             store.bump_generation()
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _real(path: str) -> str:
+    """The resolved path, or the path as given when it cannot be resolved (a symlink loop)."""
+    try:
+        return str(Path(path).resolve())
+    except (OSError, RuntimeError):
+        return path
 
 
 def _write(todo, store, embedder, chunk_tokens, chunk_overlap, exclude_faq, report, progress) -> None:

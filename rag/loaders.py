@@ -171,7 +171,14 @@ def read_text(path: Path, max_bytes: int) -> str:
         raise Unreadable("empty file")
     if size > max_bytes:
         raise Unreadable(f"too large ({size / 1e6:.1f} MB > {max_bytes / 1e6:.0f} MB limit, RAG_MAX_FILE_MB)")
-    raw = path.read_bytes()
+    with open(path, "rb") as fh:
+        # Look at the start before reading the rest: a binary file costs 8 KB, not its size.
+        head = fh.read(8192)
+        if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise Unreadable("binary file (NUL bytes), not text")
+        raw = head + fh.read(max_bytes + 1 - len(head))  # never more than the cap, whatever stat said
+    if len(raw) > max_bytes:
+        raise Unreadable(f"too large (> {max_bytes / 1e6:.0f} MB limit, RAG_MAX_FILE_MB)")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text = raw.decode("utf-16")
@@ -199,7 +206,7 @@ def read_text(path: Path, max_bytes: int) -> str:
 # characters, variation-selector "smuggling"), reverse what a reader sees (bidi overrides),
 # or drive a terminal (ANSI escapes, other control characters). News text needs none of them.
 # Zero-width (non-)joiners and left/right-to-left marks stay: scripts and RTL quotes use them.
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
+_ANSI = re.compile(r"\x1b\][^\x07\x1b]{0,512}(\x07|\x1b\\)|\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")  # OSC, CSI, others
 _INVISIBLE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u00ad\u200b\u202a-\u202e\u2060-\u2064"
                         "\u2066-\u2069\ufeff\ufff9-\ufffb\U000e0000-\U000e007f\U000e0100-\U000e01ef]")
 
@@ -484,11 +491,18 @@ def iter_files(paths: list[Path]) -> tuple[list[tuple[Path, Path]], list[Skipped
             rel = f.relative_to(root) if f != root else Path(f.name)
             if any(part.startswith(".") for part in rel.parts):
                 continue
+            if f.is_symlink() and f.is_dir():
+                skipped.append(Skipped(str(f), "symlinked folder, not followed"))
+                continue
             if f.suffix.lower() not in SUFFIXES:
                 skipped.append(Skipped(str(f), f"unsupported file type {f.suffix or '(none)'}"))
                 continue
-            real = f.resolve()
-            if f.is_symlink() and not real.is_relative_to(real_root):
+            try:
+                real = f.resolve(strict=True)
+            except (OSError, RuntimeError):  # dangling link, or a link loop
+                skipped.append(Skipped(str(f), "broken or looping symlink"))
+                continue
+            if not real.is_relative_to(real_root):  # the file, or a folder on its way, links outside
                 skipped.append(Skipped(str(f), "symlink points outside the corpus folder"))
                 continue
             if not real.is_file():

@@ -14,7 +14,7 @@ from .types import Turn
 
 # Unicode "format" characters (zero-width, bidi overrides, tag characters) are invisible:
 # they can hide instructions or fake text direction, and carry no meaning for a question.
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
+_ANSI = re.compile(r"\x1b\][^\x07\x1b]{0,512}(\x07|\x1b\\)|\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")  # OSC, CSI, others
 
 # Cyrillic and Greek letters drawn like Latin ones. NFKC leaves them alone, so "Аlibaba" with a
 # Cyrillic А would not match "Alibaba"; inside a word that also has Latin letters (a mixed-script
