@@ -123,8 +123,15 @@ def cmd_eval(args) -> int:
     s = Settings.from_env(backend=args.backend)
     corpus = Path(args.corpus) if args.corpus else s.corpus_dir
     evals = Path(args.evals) if args.evals else runner.EVALS
+    judge = None
+    if args.judge:  # optional colour, never part of the gate; checked before the run
+        from .evaluation.judge import Judge
+
+        judge = Judge(Settings.from_env(llm_base_url=args.judge_url, llm_model=args.judge_model))
     run = runner.run_eval(corpus, s, evals, strict=not args.include_faq,
                           progress=lambda msg: print(f"  {msg}", file=sys.stderr))
+    if judge:
+        judge.grade(run)
     paths = report.write_all(run, Path(args.report_dir))
     print(report.console(run))
     print(f"\nreports: {', '.join(str(p) for p in paths.values())}")
@@ -208,6 +215,11 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--evals", help="folder of eval sets, thresholds and baseline (default: evals/)")
     ev.add_argument("--include-faq", action="store_true", help="index the FAQ blocks too (not strict; not for CI)")
     ev.add_argument("--update-baseline", action="store_true", help="write this run's scores as the baseline")
+    ev.add_argument("--judge", action="store_true",
+                    help="also ask an OpenAI-compatible model to grade the answers (reported, never gated; "
+                         "endpoint from RAG_LLM_BASE_URL, RAG_LLM_MODEL, RAG_LLM_API_KEY)")
+    ev.add_argument("--judge-url", help="the judge's endpoint instead of RAG_LLM_BASE_URL, e.g. http://127.0.0.1:8080/v1")
+    ev.add_argument("--judge-model", help="the judge's model instead of RAG_LLM_MODEL")
     ev.set_defaults(func=cmd_eval)
 
     srv = sub.add_parser("serve", help="start the reader chat and the JSON API",

@@ -77,6 +77,8 @@ def console(run: EvalRun) -> str:
                   f"fallback {i['backend.fallback_rate']:.0%}, dropped sentences {i['backend.dropped_share']:.0%}, "
                   f"median answer {i['length.median_words']} words",
               _mutation_line(run), _baseline_line(run)]
+    if run.judge:
+        lines.append(_judge_line(run))
     lines += [f"note: {n}" for n in run.notes]
     problems = run.failures()
     lines.append("")
@@ -107,6 +109,15 @@ def _baseline_line(run: EvalRun) -> str:
             f"{len(better)} newly passing")
 
 
+def _judge_line(run: EvalRun) -> str:
+    j = run.judge
+    errors = f"; {j['errors']} error(s)" if j.get("errors") else ""
+    if not j.get("graded"):
+        return f"LLM judge (not part of the gate): no grades from {j.get('endpoint')}{errors}"
+    return (f"LLM judge (not part of the gate): grounded {j['mean_grounded']:.1f}/5, answers the question "
+            f"{j['mean_answers']:.1f}/5, over {j['graded']} answers from {j['endpoint']} ({j['model']}){errors}")
+
+
 def markdown(run: EvalRun) -> str:
     def esc(s) -> str:
         return str(s).replace("|", "\\|").replace("\n", " ")
@@ -123,6 +134,8 @@ def markdown(run: EvalRun) -> str:
     out += ["", "| set | items | passed | refused |", "| --- | ---: | ---: | ---: |"]
     out += [f"| {k} | {n} | {p} | {r} |" for k, n, p, r in _per_set(run)]
     out += ["", f"- {_mutation_line(run)}", f"- {_baseline_line(run)}"]
+    if run.judge:
+        out.append(f"- {esc(_judge_line(run))}")
     out += [f"- note: {esc(n)}" for n in run.notes]
     problems = run.failures()
     if problems:
@@ -145,7 +158,7 @@ def to_json(run: EvalRun) -> dict:
                        "min": run.thresholds.minimum, "max": run.thresholds.maximum,
                        "baseline_max_drop": run.thresholds.max_drop},
         "checks": [vars(c) for c in run.checks], "failures": run.failures(),
-        "mutation": run.mutation.to_dict(), "baseline": run.baseline, "notes": run.notes,
+        "mutation": run.mutation.to_dict(), "baseline": run.baseline, "judge": run.judge, "notes": run.notes,
         "items": [r.to_dict() for r in run.items],
     }
 
@@ -250,7 +263,8 @@ def html_page(run: EvalRun) -> str:
         out.append(f"<tr><td><code>{_e(name)}</code></td><td>{_e(shown)}</td><td></td><td class='muted'>info</td>"
                    f"<td>{_e(INFO.get(name, ''))}</td></tr>")
     out.append("</table>")
-    out.append(f"<p>{_e(_mutation_line(run))}<br>{_e(_baseline_line(run))}</p>")
+    out.append(f"<p>{_e(_mutation_line(run))}<br>{_e(_baseline_line(run))}"
+               f"{'<br>' + _e(_judge_line(run)) if run.judge else ''}</p>")
     problems = run.failures()
     if problems:
         out.append("<h2>What failed and why</h2><ul class='reasons'>" + "".join(f"<li>{_e(p)}</li>" for p in problems) + "</ul>")
@@ -302,6 +316,11 @@ def _item_html(r: ItemResult, run: EvalRun) -> str:
             out.append(f"<tr><td>{_e(s.text)}</td><td>{_e(' '.join(f'[{m}]' for m in s.markers) or 'none')}</td>"
                        f"<td>{s.recall:.0%}</td><td class='{'pass' if s.supported else 'fail'}'>{_e(verdict_s)}</td></tr>")
         out.append("</table>")
+    grade = run.judge.get("items", {}).get(it.id) if run.judge else None
+    if grade:
+        out.append("<p class='muted'>LLM judge (not part of the gate): " + _e(
+            grade["error"] if "error" in grade else
+            f"grounded {grade['grounded']}/5, answers {grade['answers']}/5. {grade['reason']}") + "</p>")
     reasons = ([r.error] if r.error else []) + r.violations + r.failures
     if reasons:
         out.append("<p><b>Why it failed</b></p><ul class='reasons'>" + "".join(f"<li>{_e(x)}</li>" for x in reasons) + "</ul>")

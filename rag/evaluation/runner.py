@@ -179,6 +179,7 @@ class EvalRun:
     thresholds: Thresholds
     fingerprint: str
     baseline: dict = field(default_factory=dict)  # {"compared": bool, "note", "newly_failing": [...]}
+    judge: dict = field(default_factory=dict)  # the optional LLM judge's grades (judge.py); never gated
 
     @property
     def passed(self) -> bool:
