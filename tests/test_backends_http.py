@@ -71,6 +71,17 @@ class Handler(BaseHTTPRequestHandler):
         except OSError:
             pass  # the client hung up, as it should
 
+    def mode_keepalive(self, body):
+        self._start_sse()
+        end = time.monotonic() + HANG_S
+        try:
+            while time.monotonic() < end and not self.server.stopping.is_set():
+                self.wfile.write(b": ping\n\n")
+                self.wfile.flush()
+                time.sleep(0.3)
+        except OSError:
+            pass
+
     def mode_badjson(self, body):
         self._send(200, "application/json", '{"choices": [{"message": {"content": "Anthropic')
 
@@ -175,7 +186,7 @@ def verified(bot, answer) -> bool:
 Q = "What is Anthropic accusing Alibaba of?"
 
 
-@pytest.mark.parametrize("mode", ["401", "429", "500", "hang", "drip", "badjson", "noshape", "badsse", "sseerror", "empty"])
+@pytest.mark.parametrize("mode", ["401", "429", "500", "hang", "drip", "keepalive", "badjson", "noshape", "badsse", "sseerror", "empty"])
 def test_failures_fall_back_to_extractive_with_a_notice_and_one_log_line(server, strict_store, embedder, caplog, mode):
     bot = openai_bot(server, strict_store, embedder, mode)
     caplog.set_level(logging.DEBUG)  # everything any library logs, to be sure the key is in none of it
@@ -196,6 +207,7 @@ def test_failure_messages_say_what_happened(server, strict_store, embedder, capl
     expected = {"401": "HTTP 401: the API key was refused; check RAG_LLM_API_KEY",
                 "429": "HTTP 429: rate limited", "500": "HTTP 500: the server failed",
                 "hang": "did not answer within 1s", "drip": "did not finish within 1s",
+                "keepalive": "did not finish within 1s",
                 "badjson": "sent malformed JSON", "badsse": "sent malformed JSON",
                 "noshape": "without choices[0].message.content", "sseerror": "reported an error", "empty": "sent no text"}
     caplog.set_level(logging.WARNING, logger="rag")

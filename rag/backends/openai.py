@@ -64,14 +64,13 @@ class OpenAI(ChatBackend):
                     raise BackendError(self._status_message(r))
                 if "text/event-stream" not in r.headers.get("content-type", ""):
                     # Some servers ignore stream=true and send one JSON object.
-                    text = _message_text(_json(r.read(), self.where), self.where)
+                    raw = b"".join(self._until(deadline, r.iter_bytes()))
+                    text = _message_text(_json(raw, self.where), self.where)
                     got_text = bool(text.strip())
                     if got_text:
                         yield text
                 else:
-                    for piece in _sse_pieces(r.iter_lines(), self.where):
-                        if time.monotonic() > deadline:
-                            raise BackendError(f"{self.where} did not finish within {self.timeout:g}s")
+                    for piece in _sse_pieces(self._until(deadline, r.iter_lines()), self.where):
                         got_text = got_text or bool(piece.strip())
                         yield piece
         except httpx.TimeoutException:
@@ -80,6 +79,13 @@ class OpenAI(ChatBackend):
             raise BackendError(self._scrub(f"cannot reach {self.where} ({type(e).__name__}: {e})")) from None
         if not got_text:
             raise BackendError(f"{self.where} sent no text")
+
+    def _until(self, deadline: float, items: Iterator) -> Iterator:
+        """Pass items through until the deadline: a server that drips bytes or keep-alives still ends."""
+        for item in items:
+            if time.monotonic() > deadline:
+                raise BackendError(f"{self.where} did not finish within {self.timeout:g}s")
+            yield item
 
     def _status_message(self, r: httpx.Response) -> str:
         try:
