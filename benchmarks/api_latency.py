@@ -1,0 +1,147 @@
+"""Chat server numbers, in one run on one machine:
+
+    python benchmarks/api_latency.py                 # the store in data/store (./dev rag ingest corpus/ first)
+    python benchmarks/api_latency.py --store DIR --n 50 --json
+
+1. cold start: `python ui.py` spawned on a free port until the chat page answers 200,
+   and until the first /api/ask answer;
+2. POST /api/ask: N sequential calls over HTTP (median, p95), rate limit off;
+3. the core's in-process `Explainer.ask` on the same questions (median, p95), on the
+   main thread and on a worker thread (where the server runs it).
+
+(2) and (3) alternate call by call, so both see the same machine load, and the
+server is idle while the in-process call runs.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+QUESTIONS = [
+    "What is Anthropic accusing Alibaba of?", "Which companies are involved in this dispute?",
+    "How much does it cost to develop a leading large language model?", "What is Alibaba's cloud division building?",
+    "What could a prolonged legal battle do to Anthropic?", "What should investors watch next?",
+    "Why is intellectual property protection crucial for AI companies?", "Who won the 1998 football world cup?",
+    "What is AI nationalism?", "How is this accusation impacting the AI sector?",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pct(values: list[float], p: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+
+def summary(ms: list[float]) -> dict:
+    return {"n": len(ms), "median_ms": round(statistics.median(ms), 1), "p95_ms": round(pct(ms, 95), 1),
+            "min_ms": round(min(ms), 1), "max_ms": round(max(ms), 1)}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--store", default=str(ROOT / "data" / "store"))
+    ap.add_argument("--n", type=int, default=50, help="sequential calls per measurement (default 50)")
+    ap.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    args = ap.parse_args(argv)
+    if not (Path(args.store) / "chroma.sqlite3").exists():
+        print(f"No store at {args.store}. Build it with: ./dev rag ingest corpus/", file=sys.stderr)
+        return 2
+
+    import httpx
+
+    questions = [QUESTIONS[i % len(QUESTIONS)] for i in range(args.n)]
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "RAG_STORE": args.store, "RAG_PORT": str(port), "RAG_RATE_LIMIT": "0",
+           "RAG_FEEDBACK": str(Path(tempfile.mkdtemp()) / "feedback.sqlite3")}
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, str(ROOT / "ui.py")], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    out: dict = {}
+    try:
+        with httpx.Client(base_url=url, timeout=120) as c:
+            while True:
+                if proc.poll() is not None:
+                    print(f"the server exited with {proc.returncode}", file=sys.stderr)
+                    return 1
+                try:
+                    if c.get("/").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.05)
+            out["cold_start_page_s"] = round(time.perf_counter() - t0, 2)
+            c.post("/api/ask", json={"question": questions[0]}).raise_for_status()
+            out["cold_start_first_answer_s"] = round(time.perf_counter() - t0, 2)
+
+            from rag import Explainer, Settings
+
+            bot = Explainer.open(Settings.from_env(store_dir=Path(args.store)))
+            bot.ask(questions[0])  # the same warm-up the server got
+            # Interleaved, one call at a time: both paths see the same machine load, never together.
+            # The server answers on a worker thread; torch can run at a different speed there than on the
+            # main thread of a busy machine, so the in-process call is timed both ways.
+            worker = ThreadPoolExecutor(max_workers=1)
+            http_ms, server_ms, core_ms, core_thread_ms = [], [], [], []
+            for q in questions:
+                t = time.perf_counter()
+                r = c.post("/api/ask", json={"question": q})
+                http_ms.append((time.perf_counter() - t) * 1000)
+                r.raise_for_status()
+                server_ms.append(r.json()["latency_ms"])
+                t = time.perf_counter()
+                bot.ask(q)
+                core_ms.append((time.perf_counter() - t) * 1000)
+                t = time.perf_counter()
+                worker.submit(bot.ask, q).result()
+                core_thread_ms.append((time.perf_counter() - t) * 1000)
+            worker.shutdown()
+            out["api_ask_http"] = summary(http_ms)
+            out["api_ask_server_side"] = summary(server_ms)
+            out["core_ask_in_process"] = summary(core_ms)
+            out["core_ask_in_process_worker_thread"] = summary(core_thread_ms)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+    out["machine"] = {"cpus": os.cpu_count(), "python": sys.version.split()[0],
+                      "load_avg_1m": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None}
+
+    if args.json:
+        print(json.dumps(out))
+        return 0
+    print(f"machine: {out['machine']}")
+    print(f"cold start: page answers after {out['cold_start_page_s']} s, "
+          f"first /api/ask answer after {out['cold_start_first_answer_s']} s")
+    print(f"{'':28} {'n':>4} {'median ms':>10} {'p95 ms':>8} {'min':>7} {'max':>7}")
+    for key, label in (("api_ask_http", "POST /api/ask (HTTP)"), ("api_ask_server_side", "  of which in the server"),
+                       ("core_ask_in_process", "Explainer.ask in-process"),
+                       ("core_ask_in_process_worker_thread", "  same, on a worker thread")):
+        s = out[key]
+        print(f"{label:28} {s['n']:>4} {s['median_ms']:>10} {s['p95_ms']:>8} {s['min_ms']:>7} {s['max_ms']:>7}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
