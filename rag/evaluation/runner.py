@@ -16,8 +16,9 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..citations import check_answer
 from ..config import ROOT, Settings
-from ..errors import RagError
+from ..errors import BackendError, RagError
 from ..text import word_count
 from ..types import Answer, Turn
 from .metrics import (Grounding, Overlap, facts_found, forbidden_found, gold_for_facts, gold_for_reference,
@@ -219,7 +220,7 @@ def run_eval(corpus: Path, settings: Settings, evals_dir: Path = EVALS, strict: 
     thresholds = Thresholds.load(evals_dir / "thresholds.toml")
     if not Path(corpus).is_dir():
         raise RagError(f"No corpus folder at {corpus}. Give one with: rag eval --corpus corpus/")
-    embedder = embedder or Embedder(settings.embed_model)
+    embedder = _RememberingQueries(embedder or Embedder(settings.embed_model))
     seconds = {"models": time.perf_counter() - t0}
     with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
         s = replace(settings, store_dir=Path(tmp) / "store", chroma_url="", exclude_faq=strict)
@@ -265,6 +266,23 @@ def run_eval(corpus: Path, settings: Settings, evals_dir: Path = EVALS, strict: 
     return run
 
 
+class _RememberingQueries:
+    """The embedder, remembering query vectors: measuring retrieval re-embeds each question the
+    bot just embedded, and the model is most of the eval's time."""
+
+    def __init__(self, embedder):
+        self._embedder = embedder
+        self._queries: dict[str, list[float]] = {}
+
+    def query(self, text: str) -> list[float]:
+        if text not in self._queries:
+            self._queries[text] = self._embedder.query(text)
+        return self._queries[text]
+
+    def __getattr__(self, name):
+        return getattr(self._embedder, name)
+
+
 def _faq_block(articles):
     """In strict mode the FAQ block is not evidence: a citation into it is a violation."""
     spans = {}
@@ -293,7 +311,12 @@ def _evaluate(item: Item, bot, chunks, text_of, th: Thresholds, off_limits) -> I
                           "citations": [c.__dict__ for c in a.citations]})
             history.append(Turn(q, a.answer))
         ans = bot.ask(item.question, history=history)
-        hits = bot.retriever.search(condense(validate(item.question), history))
+        q = validate(item.question)
+        try:  # retrieval is measured on the query the bot searched with (a model backend rewrites follow-ups)
+            query = bot.backend.condense(q, history)
+        except BackendError:
+            query = condense(q, history)
+        hits = bot.retriever.search(query)
     except RagError as e:
         return ItemResult(item, turns=turns, error=f"error: {e}")
     except Exception as e:  # noqa: BLE001 - one broken item must not hide the others
@@ -308,6 +331,8 @@ def score(item: Item, ans: Answer, hits, chunks, text_of, th: Thresholds, off_li
     r = ItemResult(item, answer=ans)
     r.grounding = g = ground(ans, text_of, th.min_support, off_limits)
     r.violations += g.violations
+    if g.ok:  # the production gate must agree (it checks each quote as given, the eval the stored text)
+        r.violations += [f"production check: {p}" for p in check_answer(ans, text_of, th.min_support)]
     shown = f"{ans.answer}\n{ans.notice}"
     bad = forbidden_found(shown, item.forbidden)
     if bad:
