@@ -93,6 +93,7 @@ class Chat:
         """Stream one answer into the chat; yields (chat, sources, question box, session)."""
         session = session if isinstance(session, Session) else Session()
         question = question if isinstance(question, str) else ""
+        # Not gr.Error: Gradio would paint every output red and hide the conversation behind it.
         try:
             q = validate(question, self.settings.max_question_chars)
         except BadQuestion as e:
@@ -101,8 +102,13 @@ class Chat:
             return
         wait = self.limiter.hit(client_key(request.client.host if request and request.client else None))
         if wait:
-            gr.Warning(f"You are asking questions too quickly. Please wait {self.limiter.retry_after(wait)} seconds.")
-            yield gr.skip(), gr.skip(), gr.skip(), session
+            msgs = session.messages + [
+                {"role": "user", "content": user_html(q)},
+                {"role": "assistant", "content": notice_html(
+                    f"You are asking questions too quickly. Please wait {self.limiter.retry_after(wait)} "
+                    "seconds, then ask again.")}]
+            session.messages = msgs
+            yield msgs, gr.skip(), gr.skip(), session
             return
         session.turns += 1
         turn = session.turns

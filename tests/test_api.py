@@ -236,3 +236,13 @@ def test_refused_requests_do_no_model_work(tight_server, bot):
         del bot.stream
     assert codes == [413, 200, 429, 429, 429]
     assert len(calls) == 1
+
+
+def test_chat_and_api_share_the_rate_limit(tight_server):
+    from gradio_client import Client
+
+    with httpx.Client(base_url=tight_server, timeout=60) as c:
+        assert [c.post("/api/ask", json={"question": Q}).status_code for _ in range(2)] == [200, 200]
+    chat, _sources, _box = Client(tight_server + "/", verbose=False).predict(Q, api_name="/ask")
+    last = str(chat[-1]["content"])
+    assert "You are asking questions too quickly. Please wait" in last and "[1]" not in last

@@ -312,3 +312,15 @@ def test_gradio_client_against_the_running_app(live_server):
     chat, sources, _box = client.predict("What is Anthropic accusing Alibaba of?", api_name="/ask")
     assert chat[-1]["role"] == "assistant" and "[1]" in str(chat[-1]["content"])
     assert "illicitly accessing" in sources and "<mark>" in sources
+
+
+def test_api_docs_page_renders_from_local_assets(browser, live_server):
+    context = browser.new_context()
+    page = context.new_page()
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(live_server.url + "/api/docs")
+    page.locator(".opblock").first.wait_for(timeout=30_000)
+    assert page.get_by_text("/ask").count() >= 1 and page.get_by_text("/health").count() >= 1
+    assert {urlsplit(u).netloc for u in requests} == {urlsplit(live_server.url).netloc}
+    context.close()
