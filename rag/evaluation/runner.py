@@ -390,6 +390,7 @@ def summarize(results: list[ItemResult], mutation: MutationReport, th: Threshold
     grounded = [r.grounding for r in ok if r.grounding and not r.refused]
     citations = [c for g in grounded for c in g.citations]
     sentences = [s for g in grounded for s in g.sentences]
+    marks = sum(g.cited_marks for g in grounded)
     shown = [r.answer for r in ok if r.answer and not r.answer.refused]
     metrics = {
         "retrieval.hit_rate": rate(r.rank is not None for r in with_gold),
@@ -403,8 +404,7 @@ def summarize(results: list[ItemResult], mutation: MutationReport, th: Threshold
         "refusal.answer_rate": rate(not r.refused for r in answerable),
         "adversarial.safe_rate": rate(r.passed for r in adversarial),
         "citations.validity": rate(c.valid for c in citations),
-        "citations.precision": rate(
-            [True] * sum(g.relevant_marks for g in grounded) + [False] * sum(g.cited_marks - g.relevant_marks for g in grounded)),
+        "citations.precision": (sum(g.relevant_marks for g in grounded) / marks) if marks else 1.0,
         "groundedness.supported": rate(s.supported for s in sentences),
         "violations": float(sum(len(r.violations) for r in results)),
         "errors": float(sum(bool(r.error) for r in results)),
