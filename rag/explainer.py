@@ -19,7 +19,7 @@ from .embedding import Embedder
 from .errors import BackendError, StoreMismatch
 from .ingest import fingerprint
 from .errors import BadQuestion
-from .question import condense, for_log, parse_history, validate, validate_top_k
+from .question import aimed_at_model, condense, for_log, parse_history, validate, validate_top_k
 from .retrieve import Retriever
 from .store import Store
 from .types import Answer, Citation, Turn
@@ -86,6 +86,13 @@ class Explainer:
             # operators see abuse; for_log keeps a reader's newlines and escapes from forging log lines
             log.info("rejected a question (%s): %s", e, for_log(question, 200))
             raise
+        if aimed_at_model(q):
+            # Role tags, "ignore your instructions", encoded payloads: never worth a model call.
+            log.info("refused a question aimed at the model: %s", for_log(q, 200))
+            answer = Answer(REFUSAL, refused=True, backend=self.backend.name,
+                            latency_ms=(time.perf_counter() - t0) * 1000)
+            yield Event("final", answer.answer, answer)
+            return
         failure = None
         try:
             # A model backend rewrites a follow-up into a standalone question before retrieval.

@@ -12,11 +12,12 @@ mentions.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Iterator
 
 from ..question import aimed_at_model, intent
-from ..text import content_terms, names, negations, numbers, sentence_spans, stem, word_count, words
+from ..text import STOPWORDS, content_terms, names, negations, numbers, sentence_spans, stem, word_count, words
 from . import REFUSAL, Backend, Request
 
 MAX_WORDS = 80
@@ -135,8 +136,18 @@ def _candidates(req: Request) -> list[Candidate]:
 
 
 def _is_statement(text: str) -> bool:
-    """Headings, headlines and questions are not answers."""
-    return text.rstrip("\"'”’)").endswith((".", "!")) and word_count(text) >= 6
+    """Headings, headlines, questions and keyword lists are not answers."""
+    return text.rstrip("\"'”’)").endswith((".", "!")) and word_count(text) >= 6 and _prose(text)
+
+
+def _prose(text: str) -> bool:
+    """A sentence written for readers, not a keyword list stuffed to win retrieval: prose needs
+    function words (news sentences have 20-50%), and repeats no content word four times."""
+    ws = words(text)
+    if len(ws) >= 10 and sum(w in STOPWORDS for w in ws) < 0.1 * len(ws):
+        return False
+    counts = Counter(content_terms(text))
+    return not counts or max(counts.values()) < 4
 
 
 def _has_type(kind: str, c: Candidate, q_names: set, plural: bool = False) -> bool:
