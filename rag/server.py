@@ -340,6 +340,7 @@ def serve(settings: Settings) -> None:
                 print(f"Chat ready at {url} (embed: {url}embed/, API: {url}api/docs) "
                       f"after {time.perf_counter() - t0:.1f}s", flush=True)
 
+    # Open chat streams would hold a graceful shutdown forever; give them a few seconds.
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
-                            server_header=False, timeout_keep_alive=5)
+                            server_header=False, timeout_keep_alive=5, timeout_graceful_shutdown=3)
     Server(config).run()

@@ -194,7 +194,8 @@ def tight_server(bot, tmp_path):
     settings = replace(bot.settings, rate_per_min=6.0, rate_burst=2, feedback_path=tmp_path / "fb.sqlite3")
     app = create_app(settings, explainer=bot)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           timeout_graceful_shutdown=1))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
