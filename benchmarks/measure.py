@@ -64,7 +64,8 @@ def ingest(corpus: str, store: str, change: str = "") -> dict:
     out: dict = {}
     r = run_ingest([Path(corpus)], st, embedder)
     out["ingest"] = {"seconds": r.seconds, "articles": len(r.added), "chunks": r.chunks_embedded,
-                     "chunks_per_s": r.chunks_embedded / r.seconds, "embed_s": spent["embed_s"]}
+                     "sentences": r.sentences_embedded, "chunks_per_s": r.chunks_embedded / r.seconds,
+                     "embed_s": spent["embed_s"]}
     out["store_mb"] = folder_mb(Path(store))
     r = run_ingest([Path(corpus)], st, embedder)
     out["reingest_unchanged"] = {"seconds": r.seconds, "unchanged": len(r.unchanged), "chunks": r.chunks_embedded}
@@ -88,13 +89,16 @@ def ingest(corpus: str, store: str, change: str = "") -> dict:
 
 
 def floor(store: str, batches: list[int] = (16, 32, 64, 128)) -> dict:
-    """SentenceTransformer.encode of exactly the stored chunks, with the best of a few batch sizes."""
+    """SentenceTransformer.encode of exactly the stored chunks, with the best of a few batch sizes;
+    then of the chunks plus their quotable sentences (what ingest embeds), in one call."""
     from sentence_transformers import SentenceTransformer
 
     from rag.config import Settings
     from rag.store import Store
+    from rag.text import quotable_sentences
 
     texts = [c.text for _, c in Store.open(store).current_chunks()]
+    sentences = list(dict.fromkeys(s for t in texts for s in quotable_sentences(t)))
     model = SentenceTransformer(Settings().embed_model, device="cpu")
     sample = texts[:512]
     model.encode(sample[:32], batch_size=32)
@@ -107,8 +111,11 @@ def floor(store: str, batches: list[int] = (16, 32, 64, 128)) -> dict:
     t = time.perf_counter()
     model.encode(texts, batch_size=best, normalize_embeddings=True)
     seconds = time.perf_counter() - t
+    t = time.perf_counter()
+    model.encode(texts + sentences, batch_size=best, normalize_embeddings=True)
+    with_sentences = time.perf_counter() - t
     return {"chunks": len(texts), "seconds": seconds, "chunks_per_s": len(texts) / seconds, "batch": best,
-            "batch_trial_s": tried}
+            "batch_trial_s": tried, "sentences": len(sentences), "with_sentences_s": with_sentences}
 
 
 # --------------------------------------------------------------------------- asking

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections import OrderedDict
 from pathlib import Path
 
@@ -36,6 +37,8 @@ class Embedder:
         self.dim = len(self._model.get_query_embedding("dimension probe"))
         self._cache: OrderedDict[str, list[float]] = OrderedDict()
         self._cache_size = cache_size
+        self._queries: OrderedDict[str, list[float]] = OrderedDict()
+        self._query_lock = threading.Lock()
 
     @property
     def sentence_model(self):
@@ -43,14 +46,36 @@ class Embedder:
         return self._model._model
 
     def query(self, text: str) -> list[float]:
+        """The question's vector; a question asked again (readers click the same examples) is not re-embedded."""
+        with self._query_lock:
+            v = self._queries.get(text)
+            if v is not None:
+                self._queries.move_to_end(text)
+                return v
         # Straight to the model: the same vector as get_query_embedding, without the wrapper's
         # per-call instrumentation.
-        return self.sentence_model.encode([text], normalize_embeddings=True, show_progress_bar=False)[0].tolist()
+        v = self.sentence_model.encode([text], normalize_embeddings=True, show_progress_bar=False)[0].tolist()
+        with self._query_lock:
+            self._queries[text] = v
+            if len(self._queries) > 4096:
+                self._queries.popitem(last=False)
+        return v
 
     def documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
         return self._model.get_text_embedding_batch(texts)
+
+    def missing(self, texts) -> list[str]:
+        """The texts `cached` would have to embed."""
+        return [t for t in dict.fromkeys(texts) if t not in self._cache]
+
+    def remember(self, vectors: dict[str, list[float]]) -> None:
+        """Add vectors computed elsewhere (the store keeps those of quotable sentences)."""
+        for t, v in vectors.items():
+            self._cache[t] = v
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
 
     def cached(self, texts: list[str]) -> list[list[float]]:
         """Embed texts, reusing vectors of texts seen recently (the same passages recur)."""

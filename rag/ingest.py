@@ -14,8 +14,9 @@ from pathlib import Path
 
 from .chunking import CHUNKER_VERSION, chunk_article
 from .embedding import Embedder
-from .loaders import load_corpus
+from .loaders import LoadResult, iter_files, load_file
 from .store import SCHEMA, Store
+from .text import quotable_sentences
 from .types import Article, Skipped
 
 EMBED_GROUP = 512  # chunks embedded and written together: bounds memory on big corpora
@@ -30,6 +31,7 @@ class IngestReport:
     skipped: list[Skipped] = field(default_factory=list)
     recovered: list[str] = field(default_factory=list)
     chunks_embedded: int = 0
+    sentences_embedded: int = 0
     rebuilt: str = ""
     seconds: float = 0.0
 
@@ -42,7 +44,8 @@ class IngestReport:
     def to_dict(self) -> dict:
         return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
                 "removed": self.removed, "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
-                "recovered": self.recovered, "chunks_embedded": self.chunks_embedded, "rebuilt": self.rebuilt,
+                "recovered": self.recovered, "chunks_embedded": self.chunks_embedded,
+                "sentences_embedded": self.sentences_embedded, "rebuilt": self.rebuilt,
                 "seconds": round(self.seconds, 3)}
 
 
@@ -59,8 +62,6 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, *, chunk_tokens:
     """Bring the store in line with the articles under `paths`."""
     t0 = time.perf_counter()
     report = IngestReport()
-    loaded = load_corpus(paths, max_file_bytes)
-    report.skipped = loaded.skipped
     want = fingerprint(embedder, chunk_tokens, chunk_overlap, exclude_faq)
     with store.writer():
         have = store.fingerprint()
@@ -72,7 +73,10 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, *, chunk_tokens:
             report.recovered = store.recover()
         if store.fingerprint() != want:
             store.set_fingerprint(want)
-        manifest = store.manifest()
+        manifest = store.manifest(sigs=True)
+        loaded, untouched, sigs = _load(paths, manifest, max_file_bytes)
+        report.skipped = loaded.skipped
+        report.unchanged.extend(untouched)
 
         todo: list[tuple[Article, str]] = []
         for a in loaded.articles:
@@ -86,7 +90,8 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, *, chunk_tokens:
 
         _write(todo, store, embedder, chunk_tokens, chunk_overlap, exclude_faq, report, progress)
 
-        present = {a.doc_id for a in loaded.articles}
+        store.set_file_sigs({a.doc_id: sigs[a.path] for a in loaded.articles if sigs.get(a.path)})
+        present = {a.doc_id for a in loaded.articles} | set(untouched)
         bad_paths = {_real(p) for s in loaded.skipped for p in (s.path, s.path.rsplit(":", 1)[0])}
         roots = [p.resolve() for p in paths]
         for doc_id, m in manifest.items():
@@ -96,6 +101,7 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, *, chunk_tokens:
             under = any(path == r or path.is_relative_to(r) for r in roots)
             if under and str(path) not in bad_paths:
                 store.remove_article(doc_id)
+                store.prune_sentences(doc_id)
                 report.removed.append(doc_id)
         if todo or report.removed or report.rebuilt or report.recovered:
             store.bump_generation()
@@ -111,8 +117,53 @@ def _real(path: str) -> str:
         return path
 
 
+def _load(paths: list[Path], manifest: dict, max_file_bytes: int) -> tuple[LoadResult, list[str], dict[str, str]]:
+    """`load_corpus`, except that a file whose size and modification time are those recorded when its
+    articles were stored is not read at all: its articles are unchanged (this keeps re-ingesting a large,
+    mostly unchanged corpus to a stat call per file). Returns (what was read, doc_ids passed over,
+    path -> signature of each file read cleanly)."""
+    by_path: dict[str, list[tuple[str, dict]]] = {}
+    for doc_id, m in manifest.items():
+        if m["path"]:
+            by_path.setdefault(m["path"], []).append((doc_id, m))
+    files, skipped = iter_files(paths)
+    result = LoadResult(skipped=skipped)
+    untouched: list[str] = []
+    sigs: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for root, f in files:
+        try:
+            st = f.stat()
+            sig = f"{st.st_size}:{st.st_mtime_ns}"
+        except OSError:
+            sig = ""
+        path = str(f.resolve())
+        known = by_path.get(path, [])
+        if sig and known and all(m["sig"] == sig and m["version"] and not m["pending"] and d not in seen
+                                 for d, m in known):
+            for d, _ in known:
+                seen[d] = path
+                untouched.append(d)
+            continue
+        arts, skips = load_file(root, f, max_file_bytes)
+        result.skipped.extend(skips)
+        if sig and not skips:  # a file with a bad record is read again next time, to report it again
+            sigs[path] = sig
+        for a in arts:  # as load_corpus: the first file to claim an article id keeps it
+            if a.doc_id in seen:
+                result.skipped.append(Skipped(a.path, f"duplicate article id {a.doc_id} (also in {seen[a.doc_id]})"))
+                continue
+            seen[a.doc_id] = a.path
+            result.articles.append(a)
+    return result, untouched, sigs
+
+
 def _write(todo, store, embedder, chunk_tokens, chunk_overlap, exclude_faq, report, progress) -> None:
-    """Embed chunks in large batches across articles; write each article once it is complete."""
+    """Embed chunks in large batches across articles; write each article once it is complete.
+
+    The quotable sentences of each article are embedded in the same model call and stored too,
+    so that answering a question runs the model on the question alone.
+    """
     pending: list[tuple[Article, str, list]] = []
     total = sum(1 for _ in todo)
     bar = None
@@ -123,12 +174,18 @@ def _write(todo, store, embedder, chunk_tokens, chunk_overlap, exclude_faq, repo
 
     def flush():
         chunks = [c for _, _, cs in pending for c in cs]
-        vectors = embedder.documents([c.text for c in chunks])
+        sentences = [list(dict.fromkeys(s for c in cs for s in quotable_sentences(c.text))) for _, _, cs in pending]
+        vectors = embedder.documents([c.text for c in chunks] + [s for ss in sentences for s in ss])
         report.chunks_embedded += len(chunks)
-        i = 0
-        for article, version, cs in pending:
+        report.sentences_embedded += len(vectors) - len(chunks)
+        i, j = 0, len(chunks)
+        for (article, version, cs), ss in zip(pending, sentences):
+            # sentences first: readers switching to the new version find their vectors already there
+            store.put_sentences(article.doc_id, version, ss, vectors[j:j + len(ss)])
             store.put_article(article, version, cs, vectors[i:i + len(cs)])
+            store.prune_sentences(article.doc_id, version)
             i += len(cs)
+            j += len(ss)
             if bar:
                 bar.update(1)
         pending.clear()

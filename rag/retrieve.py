@@ -10,53 +10,84 @@ import math
 import threading
 import time
 from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+import numpy as np
 
 from .embedding import Embedder
 from .store import Store
-from .text import content_terms
+from .text import content_terms, quotable_sentences
 from .types import Chunk, Hit
 
 RRF_K = 60
 
 
 class Lexical:
-    """Okapi BM25 over stemmed content words."""
+    """Okapi BM25 over stemmed content words; postings are numpy arrays, so a query costs a few
+    vector operations per query term rather than a Python loop over every posting."""
 
-    def __init__(self, chunks: list[Chunk], k1: float = 1.2, b: float = 0.75):
+    def __init__(self, chunks: list[Chunk], k1: float = 1.2, b: float = 0.75,
+                 counts: list[Counter] | None = None):
+        if counts is None:
+            counts = [term_counts(c.text) for c in chunks]
         self.k1, self.b = k1, b
-        self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        self.lengths: list[int] = []
-        for i, c in enumerate(chunks):
-            terms = content_terms(c.text)
-            self.lengths.append(len(terms))
-            for t, tf in Counter(terms).items():
-                self.postings[t].append((i, tf))
-        self.n = len(chunks)
-        self.avgdl = (sum(self.lengths) / self.n) if self.n else 1.0
-        self.postings = dict(self.postings)
+        self.n = len(counts)
+        lengths = np.fromiter((sum(c.values()) for c in counts), dtype=np.float64, count=self.n)
+        self.avgdl = float(lengths.mean()) if self.n else 1.0
+        self._norm = k1 * (1 - b + b * lengths / (self.avgdl or 1.0))
+        postings: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))
+        for i, c in enumerate(counts):
+            for t, tf in c.items():
+                p = postings[t]
+                p[0].append(i)
+                p[1].append(tf)
+        self._postings = {t: (np.array(ix, dtype=np.int64), np.array(tf, dtype=np.float64))
+                          for t, (ix, tf) in postings.items()}
 
     def idf(self, term: str) -> float:
-        df = len(self.postings.get(term, ()))
+        p = self._postings.get(term)
+        df = len(p[0]) if p else 0
         return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
 
     def knows(self, term: str) -> bool:
-        return term in self.postings
-
-    @property
-    def generation(self) -> int:
-        return self._generation
+        return term in self._postings
 
     def search(self, query: str, n: int) -> list[tuple[int, float]]:
-        scores: dict[int, float] = defaultdict(float)
+        """The n best (chunk index, score), best first; ties go to the earlier chunk."""
+        scores = None
         for t in set(content_terms(query)):
-            plist = self.postings.get(t)
-            if not plist:
+            p = self._postings.get(t)
+            if p is None:
                 continue
-            idf = self.idf(t)
-            for i, tf in plist:
-                norm = self.k1 * (1 - self.b + self.b * self.lengths[i] / self.avgdl)
-                scores[i] += idf * tf * (self.k1 + 1) / (tf + norm)
-        return sorted(scores.items(), key=lambda kv: -kv[1])[:n]
+            if scores is None:
+                scores = np.zeros(self.n)
+            idx, tf = p
+            scores[idx] += self.idf(t) * tf * (self.k1 + 1) / (tf + self._norm[idx])
+        if scores is None:
+            return []
+        found = np.flatnonzero(scores)
+        if len(found) > 4 * n:  # narrow to a superset of the top n before the exact sort
+            found = found[np.argpartition(-scores[found], n - 1)[:n]]
+        order = found[np.lexsort((found, -scores[found]))][:n]
+        return [(int(i), float(scores[i])) for i in order]
+
+
+def term_counts(text: str) -> Counter:
+    return Counter(content_terms(text))
+
+
+@dataclass(frozen=True)
+class _Index:
+    """Everything a search reads, swapped in as one object so a concurrent refresh never mixes states."""
+
+    ids: list[str]
+    chunks: list[Chunk]
+    pos: dict[str, int]
+    counts: dict[str, Counter]
+    lexical: Lexical
+
+
+_EMPTY = _Index([], [], {}, {}, Lexical([]))
 
 
 class Retriever:
@@ -68,11 +99,20 @@ class Retriever:
         self._lock = threading.Lock()
         self._generation = -1
         self._checked = 0.0
-        self.ids: list[str] = []
-        self.chunks: list[Chunk] = []
-        self._pos: dict[str, int] = {}
-        self.lexical = Lexical([])
+        self._index = _EMPTY
         self.refresh(force=True)
+
+    @property
+    def ids(self) -> list[str]:
+        return self._index.ids
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        return self._index.chunks
+
+    @property
+    def lexical(self) -> Lexical:
+        return self._index.lexical
 
     def refresh(self, force: bool = False) -> bool:
         """Reload chunks and BM25 if another ingest bumped the store's generation."""
@@ -85,10 +125,12 @@ class Retriever:
             if gen == self._generation and not force:
                 return False
             pairs = self.store.current_chunks()
-            self.ids = [cid for cid, _ in pairs]
-            self.chunks = [c for _, c in pairs]
-            self._pos = {cid: i for i, cid in enumerate(self.ids)}
-            self.lexical = Lexical(self.chunks)
+            old = self._index.counts
+            # chunk ids name their article version, so a chunk seen before has the same text
+            counts = {cid: old[cid] if cid in old else term_counts(c.text) for cid, c in pairs}
+            ids = [cid for cid, _ in pairs]
+            self._index = _Index(ids, [c for _, c in pairs], {cid: i for i, cid in enumerate(ids)}, counts,
+                                 Lexical([], counts=[counts[cid] for cid in ids]))
             self._generation = gen
             return True
 
@@ -99,11 +141,12 @@ class Retriever:
     def search(self, query: str, top_k: int | None = None, embedding: list[float] | None = None) -> list[Hit]:
         """The top_k passages by reciprocal-rank fusion of dense and BM25 rankings."""
         self.refresh()
+        index = self._index
         k = top_k or self.top_k
         pool = max(4 * k, 20)
         emb = embedding if embedding is not None else self.embedder.query(query)
-        dense = [(self._pos[cid], sim) for cid, sim in self.store.dense(emb, pool) if cid in self._pos]
-        lexical = self.lexical.search(query, pool)
+        dense = [(index.pos[cid], sim) for cid, sim in self.store.dense(emb, pool) if cid in index.pos]
+        lexical = index.lexical.search(query, pool)
         fused: dict[int, float] = defaultdict(float)
         dense_sim: dict[int, float] = {}
         lex_score: dict[int, float] = {}
@@ -114,8 +157,17 @@ class Retriever:
             fused[i] += 1.0 / (RRF_K + rank + 1)
             lex_score[i] = s
         ranked = sorted(fused, key=lambda i: -fused[i])
-        return [Hit(self.chunks[i], fused[i], dense_sim.get(i, 0.0), lex_score.get(i, 0.0))
-                for i in _diverse(ranked, self.chunks, k)]
+        hits = [Hit(index.chunks[i], fused[i], dense_sim.get(i, 0.0), lex_score.get(i, 0.0))
+                for i in _diverse(ranked, index.chunks, k)]
+        self._prefetch(hits)
+        return hits
+
+    def _prefetch(self, hits: list[Hit]) -> None:
+        """Load the stored vectors of the hits' sentences the embedder lacks: the answer step scores
+        every sentence by meaning, and embedding them here would cost far more than the question."""
+        missing = self.embedder.missing(s for h in hits for s in quotable_sentences(h.chunk.text))
+        if missing:
+            self.embedder.remember(self.store.sentence_vectors(missing))
 
 
 def _diverse(ranked: list[int], chunks: list[Chunk], k: int) -> list[int]:

@@ -27,12 +27,17 @@ from .errors import DiskFull, RagError, StoreBusy, StoreCorrupt, StoreNotFound, 
 from .types import Article, Chunk, QAPair
 
 CHUNKS, ARTICLES = "chunks", "articles"
+SENTENCES = "sentences"  # vectors of quotable sentences, keyed by their text: a cache, see put_sentences
 SCHEMA = 1
 _PAGE = 5000
 
 
 def _key(doc_id: str) -> str:
     return hashlib.sha1(doc_id.encode("utf-8")).hexdigest()[:20]
+
+
+def sentence_key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:24]
 
 
 def chunk_id(doc_id: str, version: str, index: int) -> str:
@@ -190,7 +195,8 @@ class Store:
 
     def reset(self) -> None:
         """Drop everything (used when settings change and a rebuild is asked for)."""
-        for name in (CHUNKS, ARTICLES):
+        self._sentence_handle = None
+        for name in (CHUNKS, ARTICLES, SENTENCES):
             try:
                 self._client.delete_collection(name)
             except Exception:  # noqa: BLE001 - absent is fine
@@ -216,13 +222,23 @@ class Store:
 
     # ------------------------------------------------------------------ writing
 
-    def manifest(self) -> dict[str, dict]:
-        """doc_id -> {"version", "pending", "path"} for every article in the store."""
+    def manifest(self, sigs: bool = False) -> dict[str, dict]:
+        """doc_id -> {"version", "pending", "path"} for every article in the store (and "sig", see set_file_sigs)."""
         out = {}
         for _, m in self._paged(self._articles, include=["metadatas"]):
             out[m["doc_id"]] = {"version": m.get("version", ""), "pending": m.get("pending", ""),
                                 "path": m.get("path", "")}
+            if sigs:
+                out[m["doc_id"]]["sig"] = m.get("file_sig", "")
         return out
+
+    def set_file_sigs(self, sigs: dict[str, str]) -> None:
+        """Record the size and modification time of the file each article was read from (doc_id -> sig),
+        so the next ingest can pass over files that did not change without reading them."""
+        items = list(sigs.items())
+        for i in range(0, len(items), _PAGE):
+            part = items[i:i + _PAGE]
+            self._articles.update(ids=[_key(d) for d, _ in part], metadatas=[{"file_sig": s} for _, s in part])
 
     def put_article(self, article: Article, version: str, chunks: list[Chunk], embeddings: list[list[float]]) -> None:
         """Replace an article's chunks so that readers see the old or the new version, never a mix.
@@ -279,10 +295,8 @@ class Store:
 
     def dense(self, embedding: list[float], n: int) -> list[tuple[str, float]]:
         """Nearest chunk ids with cosine similarity."""
-        total = self._chunks.count()
-        if not total:
-            return []
-        res = self._chunks.query(query_embeddings=[embedding], n_results=min(n, total), include=["distances"])
+        # no count() first: it costs a database round trip, and Chroma returns fewer results by itself
+        res = self._chunks.query(query_embeddings=[embedding], n_results=n, include=["distances"])
         return [(i, 1.0 - d) for i, d in zip(res["ids"][0], res["distances"][0])]
 
     def current_chunks(self) -> list[tuple[str, Chunk]]:
@@ -308,6 +322,70 @@ class Store:
 
     def count(self) -> dict:
         return {"articles": self._articles.count(), "chunks": self._chunks.count()}
+
+    # ------------------------------------------------------------------ sentence vectors
+
+    def _sentences(self, create: bool = False):
+        handle = getattr(self, "_sentence_handle", None)
+        if handle is None:
+            try:
+                handle = (self._client.get_or_create_collection(SENTENCES, embedding_function=None) if create
+                          else self._client.get_collection(SENTENCES, embedding_function=None))
+            except Exception:  # noqa: BLE001 - a store written before this collection existed
+                return None
+            self._sentence_handle = handle
+        return handle
+
+    def _on_sentences(self, action, create: bool = False):
+        """Run `action(collection)`; fetch the handle again once if another process rebuilt the store."""
+        for attempt in (0, 1):
+            col = self._sentences(create)
+            if col is None:
+                return None
+            try:
+                return action(col)
+            except Exception as e:  # noqa: BLE001
+                if attempt or type(e).__name__ != "NotFoundError":
+                    raise
+                self._sentence_handle = None
+
+    def put_sentences(self, doc_id: str, version: str, texts: list[str], vectors: list[list[float]]) -> None:
+        """Keep the vectors of an article's quotable sentences, so asking does not run the model on them.
+
+        Keyed by the sentence text (same text, same model, same vector), so a missing or stale row
+        costs only speed: the answer step embeds what it does not find.
+        """
+        ids = [sentence_key(t) for t in texts]
+
+        def write(col):
+            for i in range(0, len(ids), _PAGE):
+                part = ids[i:i + _PAGE]
+                col.upsert(ids=part, embeddings=vectors[i:i + _PAGE],
+                           metadatas=[{"doc_id": doc_id, "version": version}] * len(part))
+
+        if ids:
+            self._on_sentences(write, create=True)
+
+    def prune_sentences(self, doc_id: str, keep_version: str = "") -> None:
+        """Drop an article's sentence vectors from versions other than `keep_version` (all, if empty)."""
+        where = {"doc_id": doc_id} if not keep_version else \
+            {"$and": [{"doc_id": doc_id}, {"version": {"$ne": keep_version}}]}
+        self._on_sentences(lambda col: col.delete(where=where))
+
+    def sentence_vectors(self, texts: list[str]) -> dict[str, list[float]]:
+        """Stored vectors for those of `texts` that have one (none if anything goes wrong: only speed is lost)."""
+        import numpy as np
+
+        keys = {sentence_key(t): t for t in texts}
+        if not keys:
+            return {}
+        try:
+            res = self._on_sentences(lambda col: col.get(ids=list(keys), include=["embeddings"]))
+        except Exception:  # noqa: BLE001
+            return {}
+        if not res or not res["ids"]:
+            return {}
+        return {keys[i]: v for i, v in zip(res["ids"], np.asarray(res["embeddings"], dtype=np.float32).tolist())}
 
     @staticmethod
     def _paged(col, include):

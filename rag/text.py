@@ -165,3 +165,18 @@ def hard_facts(text: str) -> dict[str, set[str]]:
 
 def word_count(text: str) -> int:
     return len(words(text))
+
+
+@lru_cache(maxsize=8192)
+def quotable_sentences(text: str) -> tuple[str, ...]:
+    """The sentences of a passage an extractive answer may quote (statements of six words or more).
+
+    Ingest stores their vectors and retrieval fetches them, so answering need not run the model on
+    them; the rule mirrors `backends.extractive._is_statement` (a sentence outside it only costs speed).
+    """
+    out = []
+    for s, e in sentence_spans(text):
+        sent = text[s:e]
+        if sent.rstrip("\"'”’)").endswith((".", "!")) and word_count(sent) >= 6:
+            out.append(sent)
+    return tuple(dict.fromkeys(out))
