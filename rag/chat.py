@@ -23,7 +23,7 @@ from .types import Answer, Turn
 
 log = logging.getLogger("rag")
 
-MAX_TURNS_KEPT = 50  # per session; older turns drop out of history and can no longer be rated
+MAX_TURNS_KEPT = 50  # per session; older turns leave the page and can no longer be rated
 SESSION_TTL_S = 6 * 3600
 
 CSS = """
@@ -69,9 +69,19 @@ class Session:
                 for _, r in sorted(self.records.items())][-20:]
 
     def trim(self) -> None:
-        if len(self.records) > MAX_TURNS_KEPT:
-            first = sorted(self.records)[-MAX_TURNS_KEPT]
-            self.records = {i: r for i, r in self.records.items() if i >= first}
+        """Keep the last MAX_TURNS_KEPT exchanges: state and the chat sent on every update stay bounded."""
+        drop = len(self.messages) - 2 * MAX_TURNS_KEPT
+        if drop > 0:
+            self.messages = self.messages[drop:]
+            self.records = {i - drop: r for i, r in self.records.items() if i >= drop}
+
+
+def _user(question: str) -> dict:
+    return {"role": "user", "content": user_html(question)}
+
+
+def _bot(html: str) -> dict:
+    return {"role": "assistant", "content": html}
 
 
 def _html(value: str, **kw) -> gr.Markdown:
@@ -102,18 +112,13 @@ class Chat:
             return
         wait = self.limiter.hit(client_key(request.client.host if request and request.client else None))
         if wait:
-            msgs = session.messages + [
-                {"role": "user", "content": user_html(q)},
-                {"role": "assistant", "content": notice_html(
-                    f"You are asking questions too quickly. Please wait {self.limiter.retry_after(wait)} "
-                    "seconds, then ask again.")}]
-            session.messages = msgs
-            yield msgs, gr.skip(), gr.skip(), session
+            note = (f"You are asking questions too quickly. Please wait {self.limiter.retry_after(wait)} seconds, "
+                    "then ask again.")
+            yield self._settle(session, session.messages + [_user(q), _bot(notice_html(note))]), gr.skip(), gr.skip(), session
             return
         session.turns += 1
         turn = session.turns
-        msgs = session.messages + [{"role": "user", "content": user_html(q)},
-                                   {"role": "assistant", "content": draft_html("")}]
+        msgs = session.messages + [_user(q), _bot(draft_html(""))]
         yield msgs, "", "", session
         try:
             answer = None
@@ -121,24 +126,25 @@ class Chat:
                 if ev.kind == "final":
                     answer = ev.answer
                 else:
-                    msgs[-1] = {"role": "assistant", "content": draft_html(ev.text, ev.kind == "checking")}
+                    msgs[-1] = _bot(draft_html(ev.text, ev.kind == "checking"))
                     yield msgs, gr.skip(), gr.skip(), session
         except BadQuestion as e:
-            msgs[-1] = {"role": "assistant", "content": notice_html(str(e))}
-            session.messages = msgs
-            yield msgs, "", gr.skip(), session
+            yield self._settle(session, msgs[:-1] + [_bot(notice_html(str(e)))]), "", gr.skip(), session
             return
-        except RagError as e:
-            log.error("chat: %s", e)
-            msgs[-1] = {"role": "assistant", "content": notice_html("Sorry, answers are unavailable right now. Please try again later.")}
-            session.messages = msgs
-            yield msgs, "", gr.skip(), session
+        except Exception as e:  # noqa: BLE001 - the reader gets a plain sentence; the log gets the details
+            log.error("chat: %s", e, exc_info=not isinstance(e, RagError))
+            note = "Sorry, answers are unavailable right now. Please try again later."
+            yield self._settle(session, msgs[:-1] + [_bot(notice_html(note))]), "", gr.skip(), session
             return
-        msgs[-1] = {"role": "assistant", "content": answer_html(answer, turn)}
-        session.messages = msgs
+        msgs[-1] = _bot(answer_html(answer, turn))
         session.records[len(msgs) - 1] = Record(q, answer)
+        yield self._settle(session, msgs), sources_html(answer, turn, self._article_text), gr.skip(), session
+
+    @staticmethod
+    def _settle(session: Session, msgs: list[dict]) -> list[dict]:
+        session.messages = msgs
         session.trim()
-        yield msgs, sources_html(answer, turn, self._article_text), gr.skip(), session
+        return session.messages
 
     def _article_text(self, doc_id: str) -> str | None:
         art = self.explainer.store.article(doc_id)

@@ -226,7 +226,7 @@ def api_app(explainer: Explainer, settings: Settings) -> FastAPI:
         if len(body.question) > cap:
             return _error(413, f"Questions are limited to {cap} characters; this one has {len(body.question)}. "
                                "Shorten it and ask again.")
-        if not gate.acquire(timeout=30):
+        if not gate.acquire(timeout=10):  # waiting requests hold threads the chat needs too: fail fast
             return _error(503, "The service is busy. Try again in a few seconds.", {"retry-after": "5"})
         try:
             answer = explainer.ask(body.question, history=body.history)

@@ -118,3 +118,17 @@ def test_feedback_roundtrip_in_sqlite(tmp_path):
     # a plain SQLite file editors can open with any tool
     with sqlite3.connect(tmp_path / "sub" / "fb.sqlite3") as con:
         assert con.execute("SELECT count(*) FROM feedback").fetchone()[0] == 2
+
+
+def test_session_keeps_the_last_turns_and_their_ratings_aligned():
+    from rag.chat import MAX_TURNS_KEPT, Record, Session
+
+    s = Session()
+    for i in range(MAX_TURNS_KEPT + 5):
+        s.messages += [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": f"a{i}"}]
+        s.records[len(s.messages) - 1] = Record(f"q{i}", Answer(f"a{i} [1]", refused=False))
+        s.trim()
+    assert len(s.messages) == 2 * MAX_TURNS_KEPT
+    for index, record in s.records.items():  # a like on message `index` still finds its own answer
+        assert s.messages[index]["content"] == record.answer.answer.split(" ")[0]
+    assert [t.question for t in s.history()][-1] == f"q{MAX_TURNS_KEPT + 4}" and len(s.history()) == 20
