@@ -118,8 +118,8 @@ def _real(path: str) -> str:
 
 
 def _load(paths: list[Path], manifest: dict, max_file_bytes: int) -> tuple[LoadResult, list[str], dict[str, str]]:
-    """`load_corpus`, except that a file whose size and modification time are those recorded when its
-    articles were stored is not read at all: its articles are unchanged (this keeps re-ingesting a large,
+    """`load_corpus`, except that a file whose size, modification and change times and inode are those
+    recorded when its articles were stored is not read at all: its articles are unchanged (this keeps re-ingesting a large,
     mostly unchanged corpus to a stat call per file). Returns (what was read, doc_ids passed over,
     path -> signature of each file read cleanly)."""
     by_path: dict[str, list[tuple[str, dict]]] = {}
@@ -134,7 +134,8 @@ def _load(paths: list[Path], manifest: dict, max_file_bytes: int) -> tuple[LoadR
     for root, f in files:
         try:
             st = f.stat()
-            sig = f"{st.st_size}:{st.st_mtime_ns}"
+            # the change time too: it moves on every write, even when a copy puts the old mtime back
+            sig = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
         except OSError:
             sig = ""
         path = str(f.resolve())
@@ -147,7 +148,9 @@ def _load(paths: list[Path], manifest: dict, max_file_bytes: int) -> tuple[LoadR
             continue
         arts, skips = load_file(root, f, max_file_bytes)
         result.skipped.extend(skips)
-        if sig and not skips:  # a file with a bad record is read again next time, to report it again
+        # Not remembered: a file with a bad record (read again, to report it again), and a file changed in
+        # the last seconds, which a write within the same clock tick could change again unseen (as git does).
+        if sig and not skips and time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > 2_000_000_000:
             sigs[path] = sig
         for a in arts:  # as load_corpus: the first file to claim an article id keeps it
             if a.doc_id in seen:
