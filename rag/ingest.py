@@ -119,8 +119,8 @@ def _real(path: str) -> str:
 
 def _load(paths: list[Path], manifest: dict, max_file_bytes: int) -> tuple[LoadResult, list[str], dict[str, str]]:
     """`load_corpus`, except that a file whose size, modification and change times and inode are those
-    recorded when its articles were stored is not read at all: its articles are unchanged (this keeps re-ingesting a large,
-    mostly unchanged corpus to a stat call per file). Returns (what was read, doc_ids passed over,
+    recorded when its articles were stored is not read at all: its articles are unchanged (this keeps
+    re-ingesting a large, mostly unchanged corpus to a stat call per file). Returns (what was read, doc_ids passed over,
     path -> signature of each file read cleanly)."""
     by_path: dict[str, list[tuple[str, dict]]] = {}
     for doc_id, m in manifest.items():
