@@ -140,6 +140,7 @@ class Store:
         try:
             client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
         except Exception as e:  # noqa: BLE001
+            _forget_client(path)
             if _free_bytes(path) < 1_000_000:
                 raise DiskFull(str(path)) from None
             raise StoreCorrupt(str(path), f"{type(e).__name__}: {e}") from None
@@ -185,7 +186,9 @@ class Store:
         try:
             col = self._client.get_collection(ARTICLES, embedding_function=None)
         except Exception as e:  # noqa: BLE001
-            raise StoreCorrupt(self.where, f"{type(e).__name__}: {e}") from None
+            if type(e).__name__ == "NotFoundError" and not self._url:
+                raise StoreCorrupt(self.where, "it holds no article collections") from None
+            raise self._explain(e) from None
         return int((col.metadata or {}).get("generation", 0))
 
     def bump_generation(self) -> int:
@@ -488,12 +491,21 @@ def set_aside(path: Path | str) -> Path:
     The writer lock file stays: the caller holds it.
     """
     path = Path(path)
+    _forget_client(path)
     dest = path.with_name(f"{path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
     dest.mkdir()
     for f in path.iterdir():
         if f.name != "ingest.lock":
             f.rename(dest / f.name)
     return dest
+
+
+def _forget_client(path: Path) -> None:
+    """Chroma caches one client per folder for the whole process, broken ones too: drop it."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient._identifier_to_system.pop(str(path), None)
+    SharedSystemClient._identifier_to_refcount.pop(str(path), None)
 
 
 def _free_bytes(path) -> int:

@@ -8,7 +8,6 @@ between articles is shown rather than silently settled.
 import json
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 
