@@ -102,6 +102,13 @@ class Verification:
 
 def best_evidence(sentence: str, chunk: Chunk, passage: int) -> tuple[Evidence, Support]:
     """The sentence, or run of up to three adjacent sentences, of `chunk` that best supports `sentence`."""
+    # a verbatim sentence or clause of the passage is its own best evidence
+    for exact in (sentence, sentence.rstrip(".").rstrip()):
+        pos = chunk.text.find(exact) if len(exact) >= 20 else -1
+        if pos >= 0:
+            sup = support(sentence, exact)
+            if sup.supported():
+                return Evidence(passage, chunk.start + pos, chunk.start + pos + len(exact), exact, sup.recall), sup
     spans = [(s + chunk.start, e + chunk.start) for s, e in sentence_spans(chunk.text)]
     best = None
     for width in (1, 2, 3):

@@ -45,6 +45,7 @@ class Candidate:
     typed: bool = False
     score: float = 0.0
     vector: list | None = None
+    shown: str = ""  # the text put in the answer: the sentence, or its main clause
 
 
 class Extractive(Backend):
@@ -55,7 +56,7 @@ class Extractive(Backend):
         if not chosen:
             yield REFUSAL
             return
-        yield " ".join(f"{c.text} [{c.passage}]" for c in chosen)
+        yield " ".join(f"{c.shown} [{c.passage}]" for c in chosen)
 
     def select(self, req: Request) -> list[Candidate]:
         """The sentences that answer the question, best first; empty means refuse."""
@@ -66,7 +67,9 @@ class Extractive(Backend):
         if not cands:
             return []
         q_terms = set(content_terms(req.query))
-        weights = {t: req.idf(t) for t in q_terms}
+        asked_now = set(content_terms(req.question))
+        # in a follow-up, words carried over from earlier turns count for less than the new question's
+        weights = {t: req.idf(t) * (1.0 if t in asked_now else 0.3) for t in q_terms}
         total = sum(weights.values()) or 1.0
         q_names = names(req.query)
         vectors = self.embedder.cached([c.text for c in cands])
@@ -84,12 +87,20 @@ class Extractive(Backend):
         best = cands[0]
         if best.sim < MIN_SIMILARITY and best.match < MIN_MATCH:
             return []
+        topic = q_terms - _name_terms(req.question) - _FRAME
+        # The question's own words (names aside) that the coverage never uses, weighted by rarity:
+        # when most of what is asked about is absent and nothing is close in meaning, it is not covered.
+        if topic and best.sim < 0.55:
+            known = sum(weights[t] for t in topic if req.in_corpus(t)) / (sum(weights[t] for t in topic) or 1)
+            if known < 0.3:
+                return []
         if want.answer_type not in ("open", "reason"):
             # "who"/"when"/"how much": the sentence that holds a name/date/amount, not merely the most similar
             typed = [c for c in cands if c.typed and c.score >= 0.6 * best.score]
+            # ...and it must be about what was asked: a figure or a name about something else is wrong
+            passage_terms = {i: set(content_terms(h.chunk.text)) for i, h in enumerate(req.hits, 1)}
+            typed = [c for c in typed if not topic or (passage_terms[c.passage] & topic) or c.sim >= 0.6]
             if want.answer_type in ("amount", "date"):
-                # a figure about something else is a wrong answer: it must be about what was asked
-                topic = q_terms - _name_terms(req.question)
                 typed = [c for c in typed if c.terms & topic or c.sim >= 0.6]
             if not typed:
                 return []
@@ -106,16 +117,26 @@ class Extractive(Backend):
             chosen.append(rival)
         covered = set().union(*(c.terms for c in chosen))
         words_used = sum(word_count(c.text) for c in chosen)
+        for c in chosen:
+            c.shown = _trim(c.text, q_terms)
+        words_used = sum(word_count(c.shown) for c in chosen)
         for c in cands:
             if len(chosen) == MAX_SENTENCES or c.score < 0.85 * best.score:
                 break
-            if any(c is o for o in chosen) or words_used + word_count(c.text) > MAX_WORDS:
+            if any(c is o for o in chosen):
                 continue
             if len(c.terms - covered) < 0.5 * len(c.terms) or any(_cos(c, o) > 0.75 for o in chosen):
                 continue  # mostly repeats what is already said
+            # a further sentence must bring part of the question the answer does not yet touch
+            gain = sum(weights[t] for t in (q_terms & c.terms) - covered) / total
+            if gain < 0.15:
+                continue
+            c.shown = _trim(c.text, q_terms)
+            if words_used + word_count(c.shown) > MAX_WORDS:
+                continue
             chosen.append(c)
             covered |= c.terms
-            words_used += word_count(c.text)
+            words_used += word_count(c.shown)
         return chosen
 
 
@@ -181,6 +202,28 @@ def _yes_no(question: str) -> bool:
 
 def _name_terms(question: str) -> set:
     return {stem(w) for n in names(question) for w in words(n)}
+
+
+# Words that frame a question rather than name its subject ("what kind of", "being discussed").
+_FRAME = {stem(w) for w in """kind kinds sort sorts type types discussed discuss mentioned mention described
+describe talked talk article story report reported coverage covered say said mean meant happen happened
+happening exactly really actually right now currently""".split()}
+
+_TAIL = re.compile(r",\s+(?=(?:\w+ing|which|potentially|particularly|often|especially|while|where|aiming|driven)\b)")
+
+
+def _trim(text: str, q_terms: set) -> str:
+    """A long sentence loses a trailing clause (", sending ...", ", which ...") that adds none of the
+    question's words: shorter answers, and the quote is still verbatim (the clause is a substring)."""
+    if word_count(text) <= 30:
+        return text
+    for m in _TAIL.finditer(text):
+        head = text[:m.start()]
+        if word_count(head) < 12:
+            continue
+        if (set(content_terms(text)) & q_terms) <= set(content_terms(head)):
+            return head + "."
+    return text
 
 
 def _doc(req: Request, c: Candidate) -> str:
