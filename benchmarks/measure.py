@@ -40,8 +40,13 @@ def folder_mb(path: Path) -> float:
 # --------------------------------------------------------------------------- ingest
 
 
-def ingest(corpus: str, store: str, change: str = "") -> dict:
-    """Fresh ingest, unchanged re-ingest, then one changed article (`change`: a file to append to)."""
+def ingest(corpus: str, store: str, change: str = "", random_vectors: bool = False) -> dict:
+    """Fresh ingest, unchanged re-ingest, then one changed article (`change`: a file to append to).
+
+    `random_vectors` (the scale probe) stores random unit vectors instead of running the model, to time
+    everything else (loading, chunking, Chroma writes, re-ingest, memory) at sizes the model cannot
+    embed within a session on this machine.
+    """
     from rag.config import Settings
     from rag.embedding import Embedder
     from rag.ingest import ingest as run_ingest
@@ -51,6 +56,14 @@ def ingest(corpus: str, store: str, change: str = "") -> dict:
     embedder = Embedder(s.embed_model)
     spent = {"embed_s": 0.0}
     documents = embedder.documents
+    if random_vectors:
+        import numpy as np
+
+        rng = np.random.default_rng(0)
+
+        def documents(texts):
+            v = rng.standard_normal((len(texts), embedder.dim)).astype(np.float32)
+            return (v / np.linalg.norm(v, axis=1, keepdims=True)).tolist()
 
     def timed(texts):
         t = time.perf_counter()

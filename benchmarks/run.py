@@ -103,17 +103,22 @@ def corpus_for(size: int, work: Path) -> tuple[Path, list[str], Path]:
     return folder, qs[::step][:100], folder / "000" / "synthetic-000000.md"
 
 
-def run_size(size: int, work: Path, n_questions: int, with_li: bool, log) -> dict:
+def run_size(size: int, work: Path, n_questions: int, with_li: bool, log, probe: bool = False) -> dict:
+    """One corpus size; `probe`: random vectors instead of the model at ingest (no floor, no LlamaIndex)."""
     folder, questions, change = corpus_for(size, work)
     questions = questions[:n_questions]
     warmup = [f"Tell me more: {q}" for q in questions[:5]]
     store = work / f"store-{size}"
     shutil.rmtree(store, ignore_errors=True)
-    row: dict = {"size": size, "synthetic": size != 1, "questions": len(questions)}
-    log(f"[{size}] ingest")
-    row["ingest"] = child("ingest", {"corpus": str(folder), "store": str(store), "change": str(change)}, work)
-    log(f"[{size}] encode floor")
-    row["floor"] = child("floor", {"store": str(store)}, work)
+    row: dict = {"size": size, "synthetic": size != 1, "questions": len(questions), "probe": probe}
+    log(f"[{size}] ingest" + (" (random vectors)" if probe else ""))
+    row["ingest"] = child("ingest", {"corpus": str(folder), "store": str(store), "change": str(change),
+                                     "random_vectors": probe}, work)
+    if probe:
+        with_li = False
+    else:
+        log(f"[{size}] encode floor")
+        row["floor"] = child("floor", {"store": str(store)}, work)
     log(f"[{size}] ask")
     row["ask"] = child("ask", {"store": str(store), "questions": questions, "warmup": warmup,
                               "first_question": questions[0]}, work)
@@ -124,7 +129,7 @@ def run_size(size: int, work: Path, n_questions: int, with_li: bool, log) -> dic
         row["llamaindex"] = child("llamaindex", {"corpus": str(folder), "path": str(li_dir), "questions": questions,
                                                  "warmup": warmup}, work)
         shutil.rmtree(li_dir, ignore_errors=True)
-    row["cli_cold_start_s"] = cli_cold_start(store, questions[0])
+    row["cli_cold_start_s"] = cli_cold_start(store, questions[0], runs=1 if probe else 3)
     return row
 
 
@@ -149,27 +154,30 @@ def ratio(a, b) -> str:
 
 def table(rows: list[dict]) -> list[list[str]]:
     out = [["articles", "chunks", "ask median / p95 ms", "query embed ms (floor)", "ask / floor",
-            "ask repeat ms", "LlamaIndex retrieve ms", "ask / LlamaIndex", "ingest chunks/s", "encode chunks/s",
+            "refused (of questions)", "ask repeat ms", "LlamaIndex retrieve ms", "ask / LlamaIndex", "ingest chunks/s", "encode chunks/s",
             "ingest / encode chunks", "sentences stored; ingest / encode chunks+sentences", "LlamaIndex ingest chunks/s", "re-ingest unchanged s", "one changed: s, chunks",
             "open s", "serving peak RSS MB", "store MB", "CLI cold start s"]]
     for r in rows:
-        a, f, ing, li = r["ask"], r["floor"], r["ingest"], r.get("llamaindex")
+        a, f, ing, li = r["ask"], r.get("floor"), r["ingest"], r.get("llamaindex")
         ch = ing.get("reingest_one_changed", {})
         out.append([
-            f"{r['size']:,}" + (" (synthetic)" if r["synthetic"] else ""),
+            f"{r['size']:,}" + (" (synthetic, random vectors)" if r.get("probe") else
+                                " (synthetic)" if r["synthetic"] else ""),
             f"{ing['ingest']['chunks']:,}",
             f"{a['ask']['median_ms']:.1f} / {a['ask']['p95_ms']:.1f}",
             f"{a['embed']['median_ms']:.1f}",
             ratio(a["ask"]["median_ms"], a["embed"]["median_ms"]),
+            f"{a['refused']} ({a['ask']['n']})",
             f"{a['ask_repeat']['median_ms']:.1f}",
             f"{li['retrieve']['median_ms']:.1f} (floor {li['embed']['median_ms']:.1f})" if li else "-",
             (f"{ratio(a['ask']['median_ms'], li['retrieve']['median_ms'])}; each over its floor: "
              f"{ratio(a['ask']['median_ms'] / a['embed']['median_ms'], li['retrieve']['median_ms'] / li['embed']['median_ms'])}")
             if li else "-",
             f"{ing['ingest']['chunks_per_s']:.0f}",
-            f"{f['chunks_per_s']:.0f} (batch {f['batch']})",
-            ratio(ing["ingest"]["seconds"], f["seconds"]),
-            f"{ing['ingest'].get('sentences', 0):,}; {ratio(ing['ingest']['seconds'], f.get('with_sentences_s'))}",
+            f"{f['chunks_per_s']:.0f} (batch {f['batch']})" if f else "-",
+            ratio(ing["ingest"]["seconds"], f["seconds"]) if f else "-",
+            f"{ing['ingest'].get('sentences', 0):,}; " + (ratio(ing['ingest']['seconds'], f.get('with_sentences_s'))
+                                                          if f else f"model not run: {ing['ingest']['seconds']:.0f} s without it"),
             f"{li['chunks_per_s']:.0f} ({li['chunks']:,} chunks in {li['ingest_s']:.1f}s)" if li else "-",
             f"{ing['reingest_unchanged']['seconds']:.2f}",
             f"{ch.get('seconds', 0):.2f}, {ch.get('chunks', 0)}" if ch else "-",
@@ -231,16 +239,26 @@ def plot(rows: list[dict], path: Path) -> None:
     ax1.plot(sizes, [r["ask"]["ask"]["median_ms"] for r in rows], "o-", label="ask (median)")
     ax1.plot(sizes, [r["ask"]["ask"]["p95_ms"] for r in rows], "o--", label="ask (p95)")
     ax1.plot(sizes, [r["ask"]["embed"]["median_ms"] for r in rows], "s-", label="query embedding alone (floor)")
-    if all("llamaindex" in r for r in rows):
-        ax1.plot(sizes, [r["llamaindex"]["retrieve"]["median_ms"] for r in rows], "^-",
+    if any("llamaindex" in r for r in rows):
+        li_rows = [r for r in rows if "llamaindex" in r]
+        ax1.plot([r["size"] for r in li_rows], [r["llamaindex"]["retrieve"]["median_ms"] for r in li_rows], "^-",
                  label="plain LlamaIndex retrieve (median)")
     ax1.set(xscale="log", xlabel="articles", ylabel="ms", title="Warm ask latency")
     ax1.legend(fontsize=8)
-    ax2.plot(sizes, [r["ingest"]["ingest"]["seconds"] for r in rows], "o-", label="rag ingest")
-    ax2.plot(sizes, [r["floor"]["seconds"] for r in rows], "s-", label="model encode of the chunks (floor)")
-    ax2.plot(sizes, [r["floor"]["with_sentences_s"] for r in rows], "s--", label="model encode of chunks + sentences")
-    if all("llamaindex" in r for r in rows):
-        ax2.plot(sizes, [r["llamaindex"]["ingest_s"] for r in rows], "^-", label="plain LlamaIndex from_documents")
+    real = [r for r in rows if "floor" in r]
+    ax2.plot([r["size"] for r in real], [r["ingest"]["ingest"]["seconds"] for r in real], "o-", label="rag ingest")
+    probes = [r for r in rows if r.get("probe")]
+    if probes:
+        ax2.plot([r["size"] for r in probes], [r["ingest"]["ingest"]["seconds"] for r in probes], "o:",
+                 label="rag ingest without the model (random vectors)")
+    ax2.plot([r["size"] for r in real], [r["floor"]["seconds"] for r in real], "s-",
+             label="model encode of the chunks (floor)")
+    ax2.plot([r["size"] for r in real], [r["floor"]["with_sentences_s"] for r in real], "s--",
+             label="model encode of chunks + sentences")
+    li_rows = [r for r in rows if "llamaindex" in r]
+    if li_rows:
+        ax2.plot([r["size"] for r in li_rows], [r["llamaindex"]["ingest_s"] for r in li_rows], "^-",
+                 label="plain LlamaIndex from_documents")
     ax2.plot(sizes, [r["ingest"]["reingest_unchanged"]["seconds"] for r in rows], "d-", label="re-ingest unchanged")
     ax2.set(xscale="log", yscale="log", xlabel="articles", ylabel="seconds", title="Ingest time")
     ax2.legend(fontsize=8)
@@ -266,7 +284,7 @@ BOUNDS = {
 
 def targets(result: dict) -> list[str]:
     """Each target as measured, met or not, and what bounds a missed one."""
-    rows = {r["size"]: r for r in result["rows"]}
+    rows = {r["size"]: r for r in result["rows"]}  # a random-vector probe row stands for its size
     out = []
 
     def line(ok: bool, text: str, bound: str) -> None:
@@ -275,16 +293,20 @@ def targets(result: dict) -> list[str]:
     for size in sorted({min(rows), max(rows)}):
         r = rows[size]
         a, e = r["ask"]["ask"]["median_ms"], r["ask"]["embed"]["median_ms"]
-        line(a <= 2 * e, f"ask median within 2x of the query embedding at {size:,} articles: "
+        line(a <= 2 * e, f"ask median within 2x of the query embedding at {size:,} articles"
+                         f"{' (random-vector probe)' if r.get('probe') else ''}: "
                          f"{a:.1f} ms vs {e:.1f} ms ({a / e:.2f}x)", "ask_floor")
         if "llamaindex" in r:
             li, lf = r["llamaindex"]["retrieve"]["median_ms"], r["llamaindex"]["embed"]["median_ms"]
             line(a / e < li / lf, f"faster than plain LlamaIndex retrieval at {size:,}, each over the floor measured "
                                   f"beside it: {a / e:.2f}x vs {li / lf:.2f}x (raw {a:.1f} vs {li:.1f} ms)", "ask_li")
     big = rows[max(rows)]
-    ing, fl = big["ingest"]["ingest"]["seconds"], big["floor"]["seconds"]
-    line(ing <= 1.25 * fl, f"ingest within 1.25x of encoding the same chunks at {max(rows):,}: {ing / fl:.2f}x "
-                           f"({ing / big['floor']['with_sentences_s']:.2f}x of encoding chunks + sentences)", "ingest")
+    measured = [r for r in result["rows"] if "floor" in r]
+    if measured:
+        m = max(measured, key=lambda r: r["size"])
+        ing, fl = m["ingest"]["ingest"]["seconds"], m["floor"]["seconds"]
+        line(ing <= 1.25 * fl, f"ingest within 1.25x of encoding the same chunks at {m['size']:,}: {ing / fl:.2f}x "
+                               f"({ing / m['floor']['with_sentences_s']:.2f}x of encoding chunks + sentences)", "ingest")
     un = big["ingest"]["reingest_unchanged"]["seconds"]
     line(max(rows) < 10000 or un < 5, f"unchanged re-ingest of {max(rows):,} articles: {un:.2f} s"
          + (" (target is for 10,000)" if max(rows) < 10000 else ""), "reingest")
@@ -395,6 +417,8 @@ def main(argv=None) -> int:
     p.add_argument("--work", help="folder for the synthetic corpus and stores (default: a temp folder, removed)")
     p.add_argument("--out", default=str(HERE / "results"), help="folder for latest.json and latest.png")
     p.add_argument("--doc", default=str(ROOT / "docs" / "benchmarks.md"), help="markdown page to regenerate ('' for none)")
+    p.add_argument("--probe-sizes", default="", help="sizes ingested with random vectors instead of the model "
+                   "(times everything but the model: re-ingest, memory, ask), e.g. 10000")
     p.add_argument("--render", metavar="JSON", help="measure nothing: print and rewrite the page from a saved latest.json")
     args = p.parse_args(argv)
     if args.render:
@@ -409,7 +433,8 @@ def main(argv=None) -> int:
         return 0
     if args.threads:
         os.environ["OMP_NUM_THREADS"] = str(args.threads)
-    sizes = [int(s) for s in (args.sizes or ("1,100" if args.quick else "1,100,1000,10000")).split(",")]
+    sizes = [int(s) for s in (args.sizes if args.sizes is not None else
+                              ("1,100" if args.quick else "1,100,1000,10000")).split(",") if s]
     n_q = args.questions or (20 if args.quick else 100)
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="rag-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -426,9 +451,12 @@ def main(argv=None) -> int:
     result["command"] = command
     clients = [int(c) for c in args.clients.split(",")]
     try:
-        for size in sizes:
-            result["rows"].append(run_size(size, work, n_q, not args.no_llamaindex, log))
-            if not args.no_http and size in (sizes[0], sizes[-1]):
+        probes = [int(x) for x in args.probe_sizes.split(",") if x]
+        plan = [(size, False) for size in sizes] + [(size, True) for size in probes]
+        first, last = plan[0][0], plan[-1][0]
+        for size, probe in plan:
+            result["rows"].append(run_size(size, work, n_q, not args.no_llamaindex, log, probe))
+            if not args.no_http and size in (first, last):
                 log(f"[{size}] HTTP server: cold start, then {clients} concurrent clients")
                 try:
                     result.setdefault("http", []).append(
@@ -437,7 +465,7 @@ def main(argv=None) -> int:
                 except Exception as e:  # noqa: BLE001 - keep the other rows
                     result.setdefault("notes", []).append(f"HTTP at {size:,} articles failed: {e}")
             # results so far are written after every size: a long run stopped midway keeps them
-            report(result, t0, out, args.doc, command, final=size == sizes[-1])
+            report(result, t0, out, args.doc, command, final=(size, probe) == plan[-1])
     finally:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
