@@ -10,6 +10,7 @@ not localhost) is removed, so only the allow-list decides.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import threading
@@ -33,8 +34,9 @@ from .limits import RateLimiter, client_key
 
 log = logging.getLogger("rag")
 
-MAX_UPLOAD = "1kb"  # the page has no upload component; Gradio's upload route stays, so keep it useless
+MAX_UPLOAD = "1kb"  # no upload component, and Guard refuses the upload route; a second line of defence
 UPLOAD_PATH = "/gradio_api/upload"
+BODY_TIMEOUT_S = 10.0  # a body that trickles in slower than this is refused (408): slow clients hold connections
 
 
 # --------------------------------------------------------------------------- security middleware
@@ -95,8 +97,15 @@ class Guard:
                 after = self.limiter.retry_after(wait)
                 return await _json(send, 429, {"error": f"Too many questions from this address. Try again in {after} s."},
                                    {"retry-after": str(after)})
-        if method in ("POST", "PUT", "PATCH") and not path.startswith(UPLOAD_PATH):
-            body = await self._read_body(headers, receive)
+        if path.endswith(UPLOAD_PATH):
+            # The page has no upload component: without this, anyone could store small files on the
+            # server (Gradio keeps them in its cache and serves them back) and fill its disk.
+            return await _json(send, 403, {"error": "Uploads are not accepted."})
+        if method in ("POST", "PUT", "PATCH"):
+            try:
+                body = await self._read_body(headers, receive)
+            except asyncio.TimeoutError:
+                return await _json(send, 408, {"error": "The request body arrived too slowly. Send it again."})
             if body is None:
                 return await _json(send, 413, {"error": f"The request body is larger than {self.settings.max_body_kb} KB. "
                                                         "Send a shorter question and history."})
@@ -109,8 +118,9 @@ class Guard:
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
             return None
         chunks, size = [], 0
+        deadline = asyncio.get_running_loop().time() + BODY_TIMEOUT_S
         while True:
-            message = await receive()
+            message = await asyncio.wait_for(receive(), max(0.0, deadline - asyncio.get_running_loop().time()))
             if message["type"] == "http.disconnect":
                 break
             chunk = message.get("body", b"")
