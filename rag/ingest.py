@@ -181,16 +181,19 @@ def _write(todo, store, embedder, chunk_tokens, chunk_overlap, exclude_faq, repo
         vectors = embedder.documents([c.text for c in chunks] + [s for ss in sentences for s in ss])
         report.chunks_embedded += len(chunks)
         report.sentences_embedded += len(vectors) - len(chunks)
+        rows, items = [], []
         i, j = 0, len(chunks)
         for (article, version, cs), ss in zip(pending, sentences):
-            # sentences first: readers switching to the new version find their vectors already there
-            store.put_sentences(article.doc_id, version, ss, vectors[j:j + len(ss)])
-            store.put_article(article, version, cs, vectors[i:i + len(cs)])
-            store.prune_sentences(article.doc_id, version)
+            rows += [(article.doc_id, version, t, v) for t, v in zip(ss, vectors[j:j + len(ss)])]
+            items.append((article, version, cs, vectors[i:i + len(cs)]))
             i += len(cs)
             j += len(ss)
-            if bar:
-                bar.update(1)
+        # sentences first: readers switching to the new version find their vectors already there
+        store.put_sentences(rows)
+        for doc_id in store.put_articles(items):
+            store.prune_sentences(doc_id, next(v for a, v, *_ in items if a.doc_id == doc_id))
+        if bar:
+            bar.update(len(items))
         pending.clear()
 
     size = 0

@@ -275,6 +275,46 @@ class Store:
         self._chunks.delete(where={"$and": [{"doc_id": article.doc_id}, {"version": {"$ne": version}}]})
         self._articles.update(ids=[rid], metadatas=[_article_meta(article, version, pending="")])
 
+    def put_articles(self, items: list[tuple[Article, str, list[Chunk], list[list[float]]]]) -> list[str]:
+        """`put_article` for many (article, version, chunks, embeddings) at once: the same four steps, each
+        done for every article in one or two database calls, so a bulk ingest is not bound by round trips.
+        Returns the doc_ids that replaced an earlier version."""
+        if not items:
+            return []
+        rids = [_key(a.doc_id) for a, *_ in items]
+        got = self._articles.get(ids=rids, include=["metadatas"])
+        old = dict(zip(got["ids"], got["metadatas"]))
+        # 1. mark pending
+        known = [(rid, {**old[rid], "pending": v}) for rid, (a, v, *_) in zip(rids, items) if rid in old]
+        if known:
+            self._articles.update(ids=[r for r, _ in known], metadatas=[m for _, m in known])
+        fresh = [(rid, a, v) for rid, (a, v, *_) in zip(rids, items) if rid not in old]
+        if fresh:
+            self._articles.upsert(ids=[r for r, _, _ in fresh], embeddings=[[0.0]] * len(fresh),
+                                  documents=[""] * len(fresh),
+                                  metadatas=[{"doc_id": a.doc_id, "version": "", "pending": v, "path": a.path}
+                                             for _, a, v in fresh])
+        # 2. write the new chunks
+        rows = [(chunk_id(c.doc_id, v, c.index), e, c.text, _chunk_meta(c, v))
+                for a, v, cs, es in items for c, e in zip(cs, es)]
+        for i in range(0, len(rows), _PAGE):
+            part = rows[i:i + _PAGE]
+            self._chunks.upsert(ids=[r[0] for r in part], embeddings=[r[1] for r in part],
+                                documents=[r[2] for r in part], metadatas=[r[3] for r in part])
+        # 3. switch the records
+        for i in range(0, len(items), _PAGE):
+            part = list(zip(rids, items))[i:i + _PAGE]
+            self._articles.upsert(
+                ids=[r for r, _ in part], embeddings=[[0.0]] * len(part), documents=[a.text for _, (a, *_) in part],
+                metadatas=[_article_meta(a, v, pending=old.get(r, {}).get("version", "") or "-")
+                           for r, (a, v, *_) in part])
+        # 4. delete old chunks (an article without an earlier record has none), clear the marks
+        for rid, (a, v, *_) in zip(rids, items):
+            if rid in old:
+                self._chunks.delete(where={"$and": [{"doc_id": a.doc_id}, {"version": {"$ne": v}}]})
+        self._articles.update(ids=rids, metadatas=[_article_meta(a, v, pending="") for a, v, *_ in items])
+        return [a.doc_id for rid, (a, *_) in zip(rids, items) if rid in old]
+
     def remove_article(self, doc_id: str) -> None:
         self._chunks.delete(where={"doc_id": doc_id})
         self._articles.delete(ids=[_key(doc_id)])
@@ -352,19 +392,21 @@ class Store:
                     raise
                 self._sentence_handle = None
 
-    def put_sentences(self, doc_id: str, version: str, texts: list[str], vectors: list[list[float]]) -> None:
-        """Keep the vectors of an article's quotable sentences, so asking does not run the model on them.
+    def put_sentences(self, rows: list[tuple[str, str, str, list[float]]]) -> None:
+        """Keep the vectors of quotable sentences, rows of (doc_id, version, text, vector), so asking does
+        not run the model on them.
 
         Keyed by the sentence text (same text, same model, same vector), so a missing or stale row
         costs only speed: the answer step embeds what it does not find.
         """
-        ids = [sentence_key(t) for t in texts]
+        unique = {sentence_key(t): (d, v, e) for d, v, t, e in rows}  # a sentence two articles share: once
+        ids = list(unique)
 
         def write(col):
             for i in range(0, len(ids), _PAGE):
                 part = ids[i:i + _PAGE]
-                col.upsert(ids=part, embeddings=vectors[i:i + _PAGE],
-                           metadatas=[{"doc_id": doc_id, "version": version}] * len(part))
+                col.upsert(ids=part, embeddings=[unique[k][2] for k in part],
+                           metadatas=[{"doc_id": unique[k][0], "version": unique[k][1]} for k in part])
 
         if ids:
             self._on_sentences(write, create=True)
@@ -432,7 +474,7 @@ def _reconnecting(method):
     return wrapper
 
 
-for _name in ("check_readable", "meta", "set_fingerprint", "bump_generation", "manifest", "put_article",
+for _name in ("check_readable", "meta", "set_fingerprint", "bump_generation", "manifest", "put_article", "put_articles",
               "remove_article", "recover", "dense", "current_chunks", "article", "articles", "count", "reset"):
     setattr(Store, _name, _reconnecting(getattr(Store, _name)))
 
