@@ -9,6 +9,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import httpx
+
 ROOT = Path(__file__).resolve().parent.parent
 
 _WORDS = ("market regulators company shares investors court ruling budget council energy prices election "
@@ -85,3 +87,29 @@ def store_state(store) -> dict:
     return {"articles": len(manifest), "pending": sorted(d for d, m in manifest.items() if m["pending"]),
             "chunks": len(rows["ids"]), "current": len(current), "orphans": orphans,
             "duplicates": len(keys) - len(set(keys)), "ids_unique": len(set(rows["ids"])) == len(rows["ids"])}
+
+
+def start_in(workdir: Path, store: Path, timeout: float = 180, **env_extra):
+    """`python ui.py` with `workdir` as its working folder (so relative paths like `.env` resolve there)."""
+    from live_server import Server, free_port
+
+    port = free_port()
+    log = workdir / f"server-{port}.log"
+    env = {**os.environ, "RAG_STORE": str(store), "RAG_PORT": str(port), "RAG_HOST": "127.0.0.1",
+           "RAG_FEEDBACK": str(workdir / "data" / "feedback.sqlite3"), **{k: str(v) for k, v in env_extra.items()}}
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, str(ROOT / "ui.py")], cwd=workdir, env=env, stdout=out,
+                                stderr=subprocess.STDOUT)
+    server = Server(f"http://127.0.0.1:{port}", port, proc, log, workdir / "data" / "feedback.sqlite3", env)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}:\n{log.read_text()[-4000:]}")
+        try:
+            if httpx.get(server.url + "/api/health", timeout=2).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    server.stop()
+    raise RuntimeError(f"server did not answer within {timeout}s:\n{log.read_text()[-4000:]}")

@@ -7,13 +7,10 @@ are the adversarial cases around them.)
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import socket
 import statistics
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,36 +19,12 @@ import httpx
 import pytest
 
 from conftest import CORPUS
-from hardening_kit import ROOT, rag_process, synthetic_corpus
-from live_server import Server, free_port
+from hardening_kit import ROOT, rag_process, start_in, synthetic_corpus
+from live_server import free_port
 
 pytestmark = pytest.mark.slow
 Q = "What is Anthropic accusing Alibaba of?"
 SECRET = "HARDENING-ENV-SECRET-7c1f"
-
-
-def start_in(workdir: Path, store: Path, timeout: float = 180, **env_extra) -> Server:
-    """`python ui.py` with `workdir` as its working folder (so relative paths like `.env` resolve there)."""
-    port = free_port()
-    log = workdir / f"server-{port}.log"
-    env = {**os.environ, "RAG_STORE": str(store), "RAG_PORT": str(port), "RAG_HOST": "127.0.0.1",
-           "RAG_FEEDBACK": str(workdir / "data" / "feedback.sqlite3"), **{k: str(v) for k, v in env_extra.items()}}
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, str(ROOT / "ui.py")], cwd=workdir, env=env, stdout=out,
-                                stderr=subprocess.STDOUT)
-    server = Server(f"http://127.0.0.1:{port}", port, proc, log, workdir / "data" / "feedback.sqlite3", env)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}:\n{log.read_text()[-4000:]}")
-        try:
-            if httpx.get(server.url + "/api/health", timeout=2).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    server.stop()
-    raise RuntimeError(f"server did not answer within {timeout}s:\n{log.read_text()[-4000:]}")
 
 
 @pytest.fixture(scope="module")
