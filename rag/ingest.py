@@ -69,11 +69,14 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, *, chunk_tokens:
             changed = ", ".join(f"{k}: {have.get(k)!r} -> {v!r}" for k, v in want.items() if have.get(k) != v)
             report.rebuilt = "asked for (--rebuild)" if rebuild else f"settings changed ({changed})"
             store.reset()
-        elif have:
-            report.recovered = store.recover()
+        manifest = None
+        if not report.rebuilt and have:
+            manifest = store.manifest(sigs=True)
+            report.recovered = store.recover(manifest)
         if store.fingerprint() != want:
             store.set_fingerprint(want)
-        manifest = store.manifest(sigs=True)
+        if manifest is None or report.recovered:
+            manifest = store.manifest(sigs=True)
         loaded, untouched, sigs = _load(paths, manifest, max_file_bytes)
         report.skipped = loaded.skipped
         report.unchanged.extend(untouched)

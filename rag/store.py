@@ -319,10 +319,12 @@ class Store:
         self._chunks.delete(where={"doc_id": doc_id})
         self._articles.delete(ids=[_key(doc_id)])
 
-    def recover(self) -> list[str]:
-        """Finish or undo writes a crash interrupted; returns the doc_ids touched."""
+    def recover(self, manifest: dict | None = None) -> list[str]:
+        """Finish or undo writes a crash interrupted; returns the doc_ids touched.
+
+        `manifest`: one the caller just read, to save reading every record again."""
         touched = []
-        for doc_id, m in self.manifest().items():
+        for doc_id, m in (manifest if manifest is not None else self.manifest()).items():
             if m["pending"]:
                 touched.append(doc_id)
                 self._chunks.delete(where={"$and": [{"doc_id": doc_id}, {"version": {"$ne": m["version"] or "\x00"}}]})
