@@ -91,7 +91,7 @@ def store_state(store) -> dict:
 
 def start_in(workdir: Path, store: Path, timeout: float = 180, **env_extra):
     """`python ui.py` with `workdir` as its working folder (so relative paths like `.env` resolve there)."""
-    from live_server import Server, free_port
+    from live_server import Server, free_port, wait_ready
 
     port = free_port()
     log = workdir / f"server-{port}.log"
@@ -101,15 +101,4 @@ def start_in(workdir: Path, store: Path, timeout: float = 180, **env_extra):
         proc = subprocess.Popen([sys.executable, str(ROOT / "ui.py")], cwd=workdir, env=env, stdout=out,
                                 stderr=subprocess.STDOUT)
     server = Server(f"http://127.0.0.1:{port}", port, proc, log, workdir / "data" / "feedback.sqlite3", env)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}:\n{log.read_text()[-4000:]}")
-        try:
-            if httpx.get(server.url + "/api/health", timeout=2).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    server.stop()
-    raise RuntimeError(f"server did not answer within {timeout}s:\n{log.read_text()[-4000:]}")
+    return wait_ready(server, timeout)

@@ -92,6 +92,12 @@ def start_server(store: Path, workdir: Path, timeout: float = 180, **env_extra: 
         proc = subprocess.Popen([sys.executable, str(ROOT / "ui.py")], cwd=ROOT, env=env,
                                 stdout=out, stderr=subprocess.STDOUT)
     server = Server(f"http://127.0.0.1:{port}", port, proc, log, feedback, env)
+    return wait_ready(server, timeout)
+
+
+def wait_ready(server: "Server", timeout: float) -> "Server":
+    """Wait for /api/health; a server that dies or never answers fails with its log."""
+    proc, log = server.proc, server.log
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
