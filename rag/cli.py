@@ -81,16 +81,16 @@ def cmd_ask(args) -> int:
         raise RagError('Give a question, e.g. rag ask "What is Anthropic accusing Alibaba of?"')
     bot = Explainer.open(_settings(args))
     if args.batch:
-        return _batch(bot, Path(args.batch))
+        return _batch(bot, Path(args.batch), args.trace)
     ans = bot.ask(args.question)
     if args.json:
-        print(json.dumps(ans.to_dict(), ensure_ascii=False))
+        print(json.dumps(ans.to_dict(trace=args.trace), ensure_ascii=False))
     else:
         _print_answer(ans)
     return 0
 
 
-def _batch(bot, path: Path) -> int:
+def _batch(bot, path: Path, trace: bool = False) -> int:
     """One answer object per input line; a failing line yields {"id", "error"} and the batch goes on."""
     src = sys.stdin if str(path) == "-" else open(path, encoding="utf-8")
     failures = 0
@@ -105,7 +105,7 @@ def _batch(bot, path: Path) -> int:
                     raise RagError('each line must be a JSON object like {"id": "1", "q": "..."}')
                 item_id = item.get("id", lineno)
                 ans = bot.ask(item.get("q", item.get("question")), history=item.get("history"))
-                out = {"id": item_id, **ans.to_dict()}
+                out = {"id": item_id, **ans.to_dict(trace=trace)}
             except json.JSONDecodeError as e:
                 out = {"id": lineno, "error": f"line {lineno} is not valid JSON ({e.msg})"}
             except RagError as e:
@@ -197,6 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--store", help="store folder (default: data/store, or RAG_STORE)")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.add_argument("--batch", metavar="FILE.jsonl", help='answer {"id","q","history"} lines; - for stdin')
+    ask.add_argument("--trace", action="store_true",
+                     help="with --json: add the answer's trace (retrieved passages, sentences the checker "
+                          "removed and why, timings); it holds unverified text, so never pass it to readers")
     ask.add_argument("--backend", help="answer backend (default: extractive, or RAG_BACKEND)")
     ask.add_argument("--top-k", type=int, help="passages retrieved per question")
     ask.set_defaults(func=cmd_ask)

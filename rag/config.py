@@ -43,6 +43,7 @@ ENV_VARS = {
     "RAG_QUEUE_SIZE": "chat questions waiting before new ones are turned away (default: 32)",
     "RAG_MAX_BODY_KB": "largest accepted request body in KB (default: 64)",
     "RAG_FEEDBACK": "SQLite file of readers' like/dislike (default: data/feedback.sqlite3)",
+    "RAG_ADMIN_TOKEN": "editors' token: /api/ask?trace=1 returns an answer's trace only with it, as Authorization: Bearer TOKEN (default: none, traces never served)",
 }
 
 DEFAULT_TITLE = "Ask about this story"
@@ -158,6 +159,7 @@ class Settings:
     queue_size: int = 32
     max_body_kb: int = 64
     feedback_path: Path = ROOT / "data" / "feedback.sqlite3"
+    admin_token: Secret = field(default_factory=Secret)
 
     @classmethod
     def from_env(cls, env: dict | None = None, **overrides) -> "Settings":
@@ -196,6 +198,7 @@ class Settings:
             "queue_size": ("RAG_QUEUE_SIZE", int),
             "max_body_kb": ("RAG_MAX_BODY_KB", int),
             "feedback_path": ("RAG_FEEDBACK", Path),
+            "admin_token": ("RAG_ADMIN_TOKEN", Secret),
         }
         values = {}
         for name, (var, conv) in read.items():

@@ -59,8 +59,16 @@ class Backend(ABC):
 
 
 def load_backend(name: str, settings, embedder) -> Backend:
-    """Instantiate a backend by registry name."""
-    if name not in BACKENDS:
-        raise RagError(f"Unknown backend {name!r}. Choose one of: {', '.join(sorted(BACKENDS))}.")
-    module, cls = BACKENDS[name].split(":")
-    return getattr(importlib.import_module(module), cls)(settings, embedder)
+    """Instantiate a backend by registry name, or a `package.module:Class` of your own."""
+    if name not in BACKENDS and ":" not in name:
+        raise RagError(f"Unknown backend {name!r}. Choose one of: {', '.join(sorted(BACKENDS))}, "
+                       "or name your own as package.module:Class.")
+    module, _, cls = BACKENDS.get(name, name).partition(":")
+    try:
+        found = getattr(importlib.import_module(module), cls)
+    except (ImportError, AttributeError) as e:
+        raise RagError(f"Cannot load the backend {name!r} ({e}). Check that the module is importable "
+                       "and defines that class.") from None
+    if not (isinstance(found, type) and issubclass(found, Backend)):
+        raise RagError(f"{name!r} is not a Backend subclass (see rag/backends/__init__.py).")
+    return found(settings, embedder)

@@ -48,7 +48,7 @@ class OpenAI(ChatBackend):
         return f"OpenAI(endpoint={self.where!r}, model={self.settings.llm_model!r})"
 
     def chat(self, messages: list[dict], max_tokens: int, cites: int = 0) -> Iterator[str]:
-        body = {"messages": messages, "max_tokens": max_tokens, "temperature": 0, "stream": True}
+        body = {"messages": messages, "max_tokens": max_tokens, "temperature": 0, "seed": 0, "stream": True}
         if self.settings.llm_model:
             body["model"] = self.settings.llm_model
         headers = {"Accept": "text/event-stream"}

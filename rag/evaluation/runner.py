@@ -145,7 +145,8 @@ class ItemResult:
             "id": it.id, "kind": it.kind, "question": it.question, "expect": it.expect, "why": it.why,
             "history": self.turns, "reference": it.reference, "facts": [list(f) for f in it.facts],
             "forbidden": list(it.forbidden), "passed": self.passed, "error": self.error,
-            "answer": self.answer.to_dict() if self.answer else None,
+            # the trace keeps the sentences the checker removed: reports stay on the newsroom's machines
+            "answer": self.answer.to_dict(trace=True) if self.answer else None,
             "words": self.words, "rank": self.rank, "gold_passages": self.gold, "evidence_support": self.evidence,
             "overlap": vars(self.overlap) if self.overlap else None,
             "facts_found": self.found, "facts_missing": self.missing,
@@ -412,8 +413,8 @@ def summarize(results: list[ItemResult], mutation: MutationReport, th: Threshold
         "mutations.rejection_rate": mutation.rejected / mutation.total if mutation.total else 0.0,
     }
     lat = sorted(a.latency_ms for a in (r.answer for r in ok) if a)
-    dropped = sum(len(r.answer.dropped) for r in ok if r.answer)
-    drafted = dropped + sum(len(r.grounding.sentences) for r in ok if r.grounding)
+    dropped = sum(r.answer.dropped for r in ok if r.answer)
+    drafted = sum(r.answer.drafted for r in ok if r.answer)
     info = {
         "length.median_words": statistics.median([r.words for r in ok if r.answer and not r.refused] or [0]),
         "refusal.unanswerable_refused": rate(r.refused for r in ok if r.item.kind == "unanswerable"),
