@@ -7,7 +7,8 @@ import os
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from .runner import INFO, METRICS, EvalRun, ItemResult, _fmt
+from .scoring import EvalRun, ItemResult
+from .thresholds import INFO, METRICS, _fmt
 
 SETS = ("faq", "answerable", "conversation", "unanswerable", "adversarial")
 _SCORE_LABELS = {"retrieval": "retrieval 1/rank", "recall": "reference recall", "f1": "reference F1",
