@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from ..errors import RagError
 from ..question import condense
@@ -33,6 +33,10 @@ class Request:
     query_embedding: list[float] | None = None
     idf: Callable[[str], float] = lambda term: 1.0  # corpus statistics, for backends that want them
     in_corpus: Callable[[str], bool] = lambda term: True
+    asked: Any = None  # rag.understand.Asked: the kind of answer wanted and its constraints
+    # doc_id -> (article text, rag.facts.ArticleFacts), both None when unknown: a sentence's context
+    article: Callable[[str], tuple] = lambda doc_id: (None, None)
+    notes: list = field(default_factory=list)  # what the backend says about its choice (goes to the trace)
 
     @property
     def passages(self) -> list[Chunk]:
