@@ -9,6 +9,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
+from ..config import LLMSettings, Settings
 from ..errors import RagError
 from ..question import condense
 from ..types import Chunk, Hit, Turn
@@ -45,8 +46,8 @@ class Backend(ABC):
     name = "base"
     generative = False  # True when a language model writes the draft (it may invent; the checker decides)
 
-    def __init__(self, settings, embedder):
-        self.settings = settings
+    def __init__(self, settings: LLMSettings, embedder):
+        self.settings = settings  # only the model backends' part: `load_backend` gives `Settings.llm`
         self.embedder = embedder
 
     @abstractmethod
@@ -58,9 +59,9 @@ class Backend(ABC):
         return condense(question, history)
 
 
-def load_backend(name: str, settings, embedder) -> Backend:
-    """Instantiate a backend by registry name."""
+def load_backend(name: str, settings: Settings, embedder) -> Backend:
+    """Instantiate a backend by registry name, with the model part of `settings`."""
     if name not in BACKENDS:
         raise RagError(f"Unknown backend {name!r}. Choose one of: {', '.join(sorted(BACKENDS))}.")
     module, cls = BACKENDS[name].split(":")
-    return getattr(importlib.import_module(module), cls)(settings, embedder)
+    return getattr(importlib.import_module(module), cls)(settings.llm, embedder)
