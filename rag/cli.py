@@ -91,13 +91,17 @@ def cmd_ask(args) -> int:
 
 
 def _batch(bot, path: Path) -> int:
-    """One answer object per input line; a failing line yields {"id", "error"} and the batch goes on."""
+    """One answer object per input line; a failing line yields {"id", "error"} and the batch goes on.
+
+    Exit 1 when any line failed, so a script running the batch notices.
+    """
     src = sys.stdin if str(path) == "-" else open(path, encoding="utf-8")
-    failures = 0
+    failures = asked = 0
     with src:
         for lineno, line in enumerate(src, 1):
             if not line.strip():
                 continue
+            asked += 1
             item_id = None
             try:
                 item = json.loads(line)
@@ -114,6 +118,10 @@ def _batch(bot, path: Path) -> int:
                 out = {"id": item_id if item_id is not None else lineno, "error": f"internal error ({type(e).__name__})"}
             failures += "error" in out
             print(json.dumps(out, ensure_ascii=False), flush=True)
+    if failures:
+        print(f'error: {failures} of {asked} questions failed; their lines carry an "error" instead of an answer',
+              file=sys.stderr)
+        return 1
     return 0
 
 
