@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import _offline  # noqa: F401
 from .config import ENV_VARS, Settings
-from .errors import RagError, StoreCorrupt
+from .errors import ExtraMissing, RagError, StoreCorrupt
 from .question import for_log
 
 
@@ -149,7 +149,16 @@ def cmd_eval(args) -> int:
     return 0 if run.passed else 1
 
 
+# What `rag serve` needs beyond the core: the `ui` extra in pyproject.toml.
+UI_PACKAGES = ("fastapi", "gradio", "uvicorn", "swagger_ui_bundle")
+
+
 def cmd_serve(args) -> int:
+    import importlib.util
+
+    missing = [m for m in UI_PACKAGES if importlib.util.find_spec(m) is None]
+    if missing:  # before the models load, and instead of an ImportError from deep inside
+        raise ExtraMissing("rag serve", missing, "ui")
     from .server import serve
 
     serve(Settings.from_env(store_dir=Path(args.store) if args.store else None, host=args.host, port=args.port))
