@@ -9,6 +9,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
+from ..config import LLMSettings, Settings
 from ..errors import RagError
 from ..question import condense
 from ..types import Chunk, Hit, Turn
@@ -49,8 +50,8 @@ class Backend(ABC):
     name = "base"
     generative = False  # True when a language model writes the draft (it may invent; the checker decides)
 
-    def __init__(self, settings, embedder):
-        self.settings = settings
+    def __init__(self, settings: LLMSettings, embedder):
+        self.settings = settings  # only the model backends' part: `load_backend` gives `Settings.llm`
         self.embedder = embedder
 
     @abstractmethod
@@ -62,8 +63,9 @@ class Backend(ABC):
         return condense(question, history)
 
 
-def load_backend(name: str, settings, embedder) -> Backend:
-    """Instantiate a backend by registry name, or a `package.module:Class` of your own."""
+def load_backend(name: str, settings: Settings, embedder) -> Backend:
+    """Instantiate a backend by registry name, or a `package.module:Class` of your own, with the
+    model part of `settings`."""
     if name not in BACKENDS and ":" not in name:
         raise RagError(f"Unknown backend {name!r}. Choose one of: {', '.join(sorted(BACKENDS))}, "
                        "or name your own as package.module:Class.")
@@ -75,4 +77,4 @@ def load_backend(name: str, settings, embedder) -> Backend:
                        "and defines that class.") from None
     if not (isinstance(found, type) and issubclass(found, Backend)):
         raise RagError(f"{name!r} is not a Backend subclass (see rag/backends/__init__.py).")
-    return found(settings, embedder)
+    return found(settings.llm, embedder)

@@ -128,7 +128,6 @@ class Extractive(Backend):
         if rival:
             chosen.append(rival)
         covered = set().union(*(c.terms for c in chosen))
-        words_used = sum(word_count(c.text) for c in chosen)
         for c in chosen:
             c.shown = _trim(c.text, q_terms)
         words_used = sum(word_count(c.shown) for c in chosen)
