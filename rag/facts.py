@@ -71,7 +71,7 @@ class ArticleFacts:
 
 def article_facts(texts: list[str], published: list[str]) -> list[ArticleFacts]:
     """The facts of many articles (one spaCy pass, batched)."""
-    return [_facts(a, _year(p)) for a, p in zip(analyze_many(texts, published), published)]
+    return [_facts(a, p) for a, p in zip(analyze_many(texts, published), published)]
 
 
 def _year(published: str) -> int | None:
@@ -79,7 +79,20 @@ def _year(published: str) -> int | None:
     return int(m.group()) if m else None
 
 
-def _facts(a: Analysis, year: int | None) -> ArticleFacts:
+def _quarter_year(t, year: int | None, month: int | None) -> int | None:
+    """The year of "the fourth quarter" with no year written: quarters are reported after they end,
+    so in an article of January 2022 it is 2021's."""
+    if re.search(r"\d{4}|'\d\d", t.text):
+        return t.year
+    if year is None:
+        return t.year
+    return year - 1 if month and 3 * t.quarter > month else year
+
+
+def _facts(a: Analysis, published: str) -> ArticleFacts:
+    year = _year(published)
+    m = re.match(r"\d{4}-(\d\d)", published or "")
+    month = int(m.group(1)) if m else None
     out = []
     for s, e in a.sentences:
         inside = lambda x: s <= x.start < e  # noqa: E731
@@ -93,12 +106,13 @@ def _facts(a: Analysis, year: int | None) -> ArticleFacts:
                 continue  # a sentence's first word is capitalised anyway
             names.add(("NAME", normalize_name(m.group())))
             spans.add(("NAME", m.start(), m.end()))
-        years = {t.year for t in times if t.year} | {t.year_end for t in times if t.year_end}
+        years = {t.year for t in times if t.year and not t.quarter} | {t.year_end for t in times if t.year_end}
+        years |= {_quarter_year(t, year, month) for t in times if t.quarter and _quarter_year(t, year, month)}
         years |= {int(y) for y in _YEAR.findall(a.text, s, e)}
         quarters = set()
         for t in times:
             if t.quarter:
-                qy = t.year or year
+                qy = _quarter_year(t, year, month)
                 if qy:
                     quarters.add((qy, t.quarter))
         qty = [q for q in a.quantities if inside(q) and not _YEAR.fullmatch(q.text.strip())

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterator
 
 from ..facts import Fit, fit
@@ -62,10 +62,14 @@ class Extractive(Backend):
     def select(self, req: Request) -> list[Candidate]:
         """The sentences that answer the question, best first; empty means refuse."""
         want = intent(req.question)
+        if req.asked is not None:  # the grammar-based kind, where it knows better than the patterns
+            want = replace(want, answer_type=_LEGACY.get(req.asked.kind, want.answer_type))
         if want.task_request or _unknown_subject(req):
+            req.notes.append("refused: a request or a subject the coverage never mentions")
             return []
         cands = _candidates(req)
         if not cands:
+            req.notes.append("refused: no candidate sentences")
             return []
         q_terms = set(content_terms(req.query))
         asked_now = set(content_terms(req.question))
@@ -97,7 +101,13 @@ class Extractive(Backend):
             _say_what_is_covered(req, misfits, fits)
             return []
         best = cands[0]
-        if best.sim < MIN_SIMILARITY and best.match < MIN_MATCH:
+        # A sentence that meets what the question pins down (its year or quarter, its names, the kind
+        # of answer) needs less similarity: those constraints are evidence of their own.
+        pinned = req.asked is not None and (req.asked.years or req.asked.quarters or req.asked.entities) \
+            and req.asked.factoid and not fits[id(best)].weak
+        floor = 0.6 if pinned else 1.0
+        if best.sim < floor * MIN_SIMILARITY and best.match < floor * MIN_MATCH:
+            req.notes.append("refused: the best evidence is weak (similarity and word match)")
             return []
         topic = q_terms - _name_terms(req.question) - _FRAME
         # The question's own words (names aside) that the coverage never uses, weighted by rarity:
@@ -105,6 +115,7 @@ class Extractive(Backend):
         if topic and best.sim < 0.55:
             known = sum(weights[t] for t in topic if req.in_corpus(t)) / (sum(weights[t] for t in topic) or 1)
             if known < 0.3:
+                req.notes.append("refused: most of what is asked about is absent from the coverage")
                 return []
         if want.answer_type not in ("open", "reason"):
             # "who"/"when"/"how much": the sentence that holds a name/date/amount, not merely the most similar
@@ -115,9 +126,11 @@ class Extractive(Backend):
             if want.answer_type in ("amount", "date"):
                 typed = [c for c in typed if c.terms & topic or c.sim >= 0.6]
             if not typed:
+                req.notes.append("refused: no sentence holds the asked-for kind of answer about the subject")
                 return []
             best = typed[0]
         if _yes_no(req.question) and not any(t in best.terms for t in q_terms - _name_terms(req.question)):
+            req.notes.append("refused: nothing states the thing asked about")
             return []  # nothing states the thing asked about
         chosen = [best]
         # Another article that says something different about the same thing (a figure, a date, a
@@ -151,6 +164,11 @@ class Extractive(Backend):
         return chosen
 
 
+# rag.understand's answer kinds, as the kinds this backend's scoring knows
+_LEGACY = {"number": "amount", "money": "amount", "percent": "amount", "date": "date", "person_or_org": "person_or_org",
+           "name": "person_or_org", "place": "place", "reason": "reason"}
+
+
 def _fits(req: Request, cands: list[Candidate]) -> dict:
     """How each candidate fits the question's constraints, judged with its article's context."""
     out = {}
@@ -167,14 +185,10 @@ def _fits(req: Request, cands: list[Candidate]) -> dict:
 
 
 def _say_what_is_covered(req: Request, misfits: list[Candidate], fits: dict) -> None:
-    """When the coverage answers the question for other years or quarters only, say which."""
-    close = [c for c in misfits if fits[id(c)].failed in ("year", "quarter") and c.sim >= MIN_SIMILARITY]
-    years = sorted({y for c in close for y in fits[id(c)].years})
-    asked = sorted(req.asked.years) if req.asked else []
-    if years and asked:
-        have = " and ".join(str(y) for y in years[:4])
-        want = " and ".join(str(y) for y in asked)
-        req.notes.append(f"notice: The coverage reports this for {have}, not for {want}.")
+    """When the closest coverage is about another year or quarter, say so (from its facts, not its text)."""
+    close = next((c for c in misfits if fits[id(c)].failed in ("year", "quarter") and c.sim >= MIN_SIMILARITY), None)
+    if close is not None:
+        req.notes.append(f"notice: The closest coverage {fits[id(close)].reason}.")
 
 
 def _candidates(req: Request) -> list[Candidate]:
