@@ -23,7 +23,8 @@ from .understand import HOLDS, Asked
 
 VERSION = 1  # part of the store fingerprint: a change here re-analyses the corpus
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-_CAP_RUN = re.compile(r"(?<![\w'’])(?:[A-Z][\w'’.-]*[a-z0-9][\w'’-]*|[A-Z]{2,})(?:\s+(?:of\s+|de\s+|van\s+)?[A-Z][\w'’-]+)*")
+_CAP_RUN = re.compile(r"(?<![\w'’])(?:[A-Z][\w'’.-]*[a-z0-9][\w'’-]*|[A-Z]{2,})(?:\s+(?:of\s+|de\s+|van\s+)?[A-Z][\w'’-]+)*"
+                      r"(?:\s\d{1,2}[A-Za-z]?\b(?![,.]\d))?")
 
 
 @dataclass(frozen=True)
@@ -167,10 +168,16 @@ def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, ar
             return Fit(False, "quarter", f"is about {_qlist(have)}, not {_qlist(asked.quarters)}",
                        tuple(sorted({y for y, _ in have})))
     low = f"{sentence} {context}".casefold()
+    own_text = sentence.casefold()
     for e in asked.entities:
         key = _strip_years(e.norm)
         if key and key not in low and not any(_related(key, n) for _, n in sent.names):
             return Fit(False, "entity", f"does not mention {e.text}", tuple(sorted(about)))
+        # "the original Skylark" is not "the Skylark 2": a sentence naming a broader name (the parent,
+        # the earlier product) and not the asked one is about something else
+        wider = [n for _, n in sent.names if key and key.startswith(n + " ")]
+        if wider and key not in own_text:
+            return Fit(False, "entity", f"is about {wider[0]}, not {e.text}", tuple(sorted(about)))
     if asked.kind in HOLDS and asked.kind not in sent.kinds and not _kind_in_text(asked.kind, sentence, asked):
         return Fit(False, "kind", f"holds no {asked.kind.replace('_', ' or ')}", tuple(sorted(about)))
     if asked.kind in ("person_or_org", "name", "place"):

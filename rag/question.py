@@ -192,9 +192,24 @@ def is_followup(question: str) -> bool:
     return leading_and or fragment or (any(w in _ANAPHORA for w in ws) and not has_name)
 
 
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_QUARTER = re.compile(r"\b(?:q[1-4]|(?:first|second|third|fourth) quarter)\b", re.I)
+
+
 def condense(question: str, history: list[Turn]) -> str:
-    """A standalone retrieval query: the follow-up plus the previous question it depends on."""
+    """A standalone retrieval query: the follow-up plus the previous question it depends on.
+
+    Ellipsis that swaps a year or a quarter ("Who won in 2021?" then "And in 2022?") is resolved
+    by putting the new one in the previous question's place, so the old one cannot steer retrieval."""
     if not history or not is_followup(question):
         return question
     prev = next((t.question for t in reversed(history) if t.question and content_terms(t.question)), "")
-    return f"{question} {prev}".strip() if prev else question
+    if not prev:
+        return question
+    for pattern in (_YEAR, _QUARTER):
+        new, old = pattern.findall(question), pattern.findall(prev)
+        if new and old:
+            prev = pattern.sub(lambda m, it=iter(new * len(old)): next(it), prev)
+            rest = [w for w in content_terms(pattern.sub(" ", question))]
+            return prev if not rest else f"{question} {prev}"
+    return f"{question} {prev}".strip()

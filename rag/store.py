@@ -57,6 +57,7 @@ class StoredArticle:
     faq: tuple[QAPair, ...]
     path: str = ""
     dek: str = ""
+    facts: str = ""  # rag.facts.ArticleFacts as JSON (see rag.facts)
 
 
 class Store:
@@ -578,11 +579,11 @@ def _article_meta(a: Article, version: str, pending: str) -> dict:
     return {"doc_id": a.doc_id, "title": a.title, "url": a.url, "published": a.published,
             "updated": a.updated, "byline": a.byline, "source": a.source, "dek": a.dek, "path": a.path,
             "version": version, "pending": pending,
-            "faq": json.dumps([[p.question, p.answer, p.q_start, p.a_start] for p in a.faq])}
+            "faq": json.dumps([[p.question, p.answer, p.q_start, p.a_start] for p in a.faq]), "facts": a.facts}
 
 
 def _stored(m: dict, text: str) -> StoredArticle:
     faq = tuple(QAPair(q, a, int(qs), int(as_)) for q, a, qs, as_ in json.loads(m.get("faq") or "[]"))
     return StoredArticle(doc_id=m["doc_id"], title=m.get("title", ""), text=text or "", url=m.get("url", ""),
                          published=m.get("published", ""), version=m.get("version", ""), faq=faq,
-                         path=m.get("path", ""), dek=m.get("dek", ""))
+                         path=m.get("path", ""), dek=m.get("dek", ""), facts=m.get("facts", ""))

@@ -43,6 +43,7 @@ class Article:
     dek: str = ""
     path: str = ""
     faq: tuple[QAPair, ...] = ()
+    facts: str = ""  # rag.facts.ArticleFacts as JSON, added at ingest (not part of the content hash)
 
     def content_hash(self) -> str:
         import hashlib

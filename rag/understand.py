@@ -44,7 +44,8 @@ _NOUN_KIND = {
 NOUN_KIND = {w: k for k, ws in _NOUN_KIND.items() for w in ws.split()}
 _MONEY_VERBS = {"cost", "pay", "spend", "worth", "charge", "raise", "earn", "fund", "fine", "sell", "buy", "price",
                 "invest", "lose", "owe", "budget", "value"}
-_AUX = {"be", "do", "have", "can", "could", "will", "would", "should", "may", "might", "must", "shall"}
+_AUX = {"be", "do", "have", "can", "could", "will", "would", "should", "may", "might", "must", "shall",
+        "is", "are", "was", "were", "am", "does", "did", "has", "had"}  # lemmas and forms: "Has" may lemmatise as "has"
 _LEAD = re.compile(r"^\s*(?:and|but|so|also|then|ok(?:ay)?|well)\b[\s,]*", re.I)
 _LATEST = re.compile(r"\b(latest|newest|most recent(?:ly)?|current(?:ly)?|now|today|so far|to date|as of now|still)\b", re.I)
 _QUARTER = re.compile(r"\b(?:q([1-4])|(first|second|third|fourth|1st|2nd|3rd|4th) quarter)\b(?:\s*(?:of\s*)?((?:19|20)\d\d))?", re.I)
@@ -81,7 +82,7 @@ def understand(question: str) -> Asked:
     a = analyze(q)
     toks = a.tokens
     low = q.lower()
-    first = toks[0].lemma if toks else ""
+    first = toks[0].text.lower() if toks else ""
     kind, noun, plural = _kind(q, low, toks)
     years = {int(y) for y in _YEAR.findall(q)}
     for t in a.times:
@@ -144,7 +145,7 @@ def _kind(q: str, low: str, toks) -> tuple[str, str, bool]:
         return "person_or_org", "", bool(re.search(r"\bwho (?:are|were)\b", low))
     if re.match(r"\s*how\b", low):
         return "process", "", False
-    if lemmas[0] in _AUX:
+    if lemmas[0] in _AUX or words[0] in _AUX:
         return "yesno", "", False
     if re.match(r"\s*what (?:is|are|was|were) (?:an?\s|[a-z])", low) and " of " not in low:
         verbs = [t for t in toks if t.pos == "VERB"]
@@ -184,6 +185,8 @@ def _capitalised(q: str, toks, found: tuple[Entity, ...]) -> tuple[Entity, ...]:
     for i, t in enumerate(list(toks) + [None]):
         cap = t is not None and t.text[:1].isupper() and t.text.lower() not in _QWORDS and t.pos != "PUNCT" \
             and not any(s <= t.start < e for s, e in taken)
+        # a model number belongs to its name: "Skylark 2", "Falcon 9"
+        cap = cap or bool(run and t is not None and re.fullmatch(r"\d{1,2}[A-Za-z]?|[IVX]{1,4}", t.text))
         if cap:
             run.append(t)
             continue
