@@ -13,7 +13,7 @@ from pathlib import Path
 from . import _offline  # noqa: F401
 from .config import ENV_VARS, Settings
 from .errors import RagError, StoreCorrupt
-from .question import for_log
+from .sanitize import for_log
 
 
 def _settings(args) -> Settings:
