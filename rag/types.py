@@ -55,6 +55,21 @@ class Article:
 
 
 @dataclass(frozen=True)
+class StoredArticle:
+    """An article as the store holds it (what citations are checked against)."""
+
+    doc_id: str
+    version: str  # `Article.content_hash` of the stored article: names its chunks
+    faq: tuple[QAPair, ...]
+    title: str
+    text: str
+    url: str
+    published: str
+    path: str = ""
+    dek: str = ""
+
+
+@dataclass(frozen=True)
 class Skipped:
     """A file (or record) the loader could not use, and why."""
 
