@@ -18,7 +18,7 @@ from .explainer import Explainer
 from .feedback import FeedbackLog
 from .limits import RateLimiter, client_key
 from .question import validate
-from .render import answer_html, draft_html, esc, notice_html, sources_html, user_html
+from .render import answer_html, esc, notice_html, pending_html, sources_html, user_html
 from .types import Answer, Turn
 
 log = logging.getLogger("rag")
@@ -30,8 +30,8 @@ CSS = """
 .rag-title h1 { font-size: 1.4rem; margin: 0.2rem 0; }
 .rag-disclaimer p { font-size: 0.85rem; opacity: 0.8; margin: 0; }
 #chat .cite { font-size: 0.8em; vertical-align: super; text-decoration: none; font-weight: 600; padding: 0 1px; }
-#chat .draft { opacity: 0.75; }
-#chat .draft .status { font-size: 0.8em; font-style: italic; margin: 0.3em 0 0; }
+#chat .pending .verified { margin: 0; }
+#chat .pending .status { font-size: 0.8em; font-style: italic; margin: 0.3em 0 0; }
 #chat .refusal { border-left: 3px solid #b45309; padding-left: 0.6em; }
 #chat .refusal-head { font-weight: 600; margin: 0 0 0.2em; }
 #chat .notice { font-size: 0.85em; font-style: italic; }
@@ -118,16 +118,17 @@ class Chat:
             return
         session.turns += 1
         turn = session.turns
-        msgs = session.messages + [_user(q), _bot(draft_html(""))]
+        msgs = session.messages + [_user(q), _bot(pending_html())]
         yield msgs, "", "", session
         try:
             answer = None
             for ev in self.explainer.stream(q, history=session.history()):
                 if ev.kind == "final":
                     answer = ev.answer
-                else:
-                    msgs[-1] = _bot(draft_html(ev.text, ev.kind == "checking"))
-                    yield msgs, gr.skip(), gr.skip(), session
+                else:  # only verified sentences (ev.answer) and a count: the model's draft never reaches the page
+                    msgs[-1] = _bot(pending_html(ev.checked, ev.answer, turn))
+                    sources = sources_html(ev.answer, turn, self._article_text) if ev.kind == "partial" else gr.skip()
+                    yield msgs, sources, gr.skip(), session
         except BadQuestion as e:
             yield self._settle(session, msgs[:-1] + [_bot(notice_html(str(e)))]), "", gr.skip(), session
             return
@@ -147,8 +148,7 @@ class Chat:
         return session.messages
 
     def _article_text(self, doc_id: str) -> str | None:
-        art = self.explainer.store.article(doc_id)
-        return art.text if art else None
+        return self.explainer._article_text(doc_id)  # the explainer's cache, reloaded when the store changes
 
     def rate(self, session: Session, data: gr.LikeData, request: gr.Request) -> None:
         """Store a like/dislike with the question, answer and citations the server produced."""

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import _offline  # noqa: F401
 from .config import ENV_VARS, Settings
-from .errors import RagError, StoreCorrupt
+from .errors import ExtraMissing, RagError, StoreCorrupt
 from .sanitize import for_log
 
 
@@ -81,23 +81,27 @@ def cmd_ask(args) -> int:
         raise RagError('Give a question, e.g. rag ask "What is Anthropic accusing Alibaba of?"')
     bot = Explainer.open(_settings(args))
     if args.batch:
-        return _batch(bot, Path(args.batch))
+        return _batch(bot, Path(args.batch), args.trace)
     ans = bot.ask(args.question)
     if args.json:
-        print(json.dumps(ans.to_dict(), ensure_ascii=False))
+        print(json.dumps(ans.to_dict(trace=args.trace), ensure_ascii=False))
     else:
         _print_answer(ans)
     return 0
 
 
-def _batch(bot, path: Path) -> int:
-    """One answer object per input line; a failing line yields {"id", "error"} and the batch goes on."""
+def _batch(bot, path: Path, trace: bool = False) -> int:
+    """One answer object per input line; a failing line yields {"id", "error"} and the batch goes on.
+
+    Exit 1 when any line failed, so a script running the batch notices.
+    """
     src = sys.stdin if str(path) == "-" else open(path, encoding="utf-8")
-    failures = 0
+    failures = asked = 0
     with src:
         for lineno, line in enumerate(src, 1):
             if not line.strip():
                 continue
+            asked += 1
             item_id = None
             try:
                 item = json.loads(line)
@@ -105,7 +109,7 @@ def _batch(bot, path: Path) -> int:
                     raise RagError('each line must be a JSON object like {"id": "1", "q": "..."}')
                 item_id = item.get("id", lineno)
                 ans = bot.ask(item.get("q", item.get("question")), history=item.get("history"))
-                out = {"id": item_id, **ans.to_dict()}
+                out = {"id": item_id, **ans.to_dict(trace=trace)}
             except json.JSONDecodeError as e:
                 out = {"id": lineno, "error": f"line {lineno} is not valid JSON ({e.msg})"}
             except RagError as e:
@@ -114,6 +118,10 @@ def _batch(bot, path: Path) -> int:
                 out = {"id": item_id if item_id is not None else lineno, "error": f"internal error ({type(e).__name__})"}
             failures += "error" in out
             print(json.dumps(out, ensure_ascii=False), flush=True)
+    if failures:
+        print(f'error: {failures} of {asked} questions failed; their lines carry an "error" instead of an answer',
+              file=sys.stderr)
+        return 1
     return 0
 
 
@@ -141,7 +149,16 @@ def cmd_eval(args) -> int:
     return 0 if run.passed else 1
 
 
+# What `rag serve` needs beyond the core: the `ui` extra in pyproject.toml.
+UI_PACKAGES = ("fastapi", "gradio", "uvicorn", "swagger_ui_bundle")
+
+
 def cmd_serve(args) -> int:
+    import importlib.util
+
+    missing = [m for m in UI_PACKAGES if importlib.util.find_spec(m) is None]
+    if missing:  # before the models load, and instead of an ImportError from deep inside
+        raise ExtraMissing("rag serve", missing, "ui")
     from .server import serve
 
     serve(Settings.from_env(store_dir=Path(args.store) if args.store else None, host=args.host, port=args.port))
@@ -197,6 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--store", help="store folder (default: data/store, or RAG_STORE)")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.add_argument("--batch", metavar="FILE.jsonl", help='answer {"id","q","history"} lines; - for stdin')
+    ask.add_argument("--trace", action="store_true",
+                     help="with --json: add the answer's trace (retrieved passages, sentences the checker "
+                          "removed and why, timings); it holds unverified text, so never pass it to readers")
     ask.add_argument("--backend", help="answer backend (default: extractive, or RAG_BACKEND)")
     ask.add_argument("--top-k", type=int, help="passages retrieved per question")
     ask.set_defaults(func=cmd_ask)

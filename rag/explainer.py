@@ -2,7 +2,9 @@
 
 `Explainer.ask` is the one code path behind the CLI, the chat UI, the HTTP API
 and the evals. Whatever a backend drafts, only sentences the citation checker
-accepts reach the reader; if too little survives, the extractive answer is used.
+accepts reach the reader, also while an answer streams; if too little survives,
+the extractive answer is used. What the checker removed is counted in the answer
+and kept, with the reasons, in its trace (for editors and evals, never readers).
 """
 from __future__ import annotations
 
@@ -13,16 +15,17 @@ from typing import Iterator
 
 from . import _offline  # noqa: F401
 from .backends import REFUSAL, Backend, Request, load_backend
-from .citations import check_answer, verify
+from .citations import check_answer, split_cited, verify
 from .config import Settings
 from .embedding import Embedder
-from .errors import BackendError, StoreMismatch
+from .errors import BackendError, BadQuestion, StoreMismatch
+from .facts import ArticleFacts, article_facts
 from .ingest import fingerprint
-from .errors import BadQuestion
 from .question import aimed_at_model, condense, for_log, parse_history, validate, validate_top_k
 from .retrieve import Retriever
 from .store import Store
-from .types import Answer, Citation, Turn
+from .types import Answer, Citation, Hit, Trace, Turn
+from .understand import understand
 
 log = logging.getLogger("rag")
 
@@ -35,11 +38,16 @@ UNVERIFIED = "The generated answer could not be checked against the sources; sho
 
 @dataclass(frozen=True)
 class Event:
-    """A step of a streamed answer: draft text so far, the checking state, then the final answer."""
+    """A step of a streamed answer. No event ever carries unverified text.
 
-    kind: str  # "draft" | "checking" | "final"
-    text: str = ""
+    `progress`: the model is writing; `checked` drafted sentences have been checked so far.
+    `partial`: `answer` holds the sentences verified so far (it passed the same gate as a final answer).
+    `final`: the answer; it is the only authority (a partial sentence it no longer holds was retracted).
+    """
+
+    kind: str  # "progress" | "partial" | "final"
     answer: Answer | None = None
+    checked: int = 0
 
 
 class Explainer:
@@ -76,8 +84,9 @@ class Explainer:
         return final
 
     def stream(self, question, history=None, top_k: int | None = None) -> Iterator[Event]:
-        """Like `ask`, yielding the draft as it grows, a checking step, then the verified answer."""
+        """Like `ask`, yielding progress and each verified sentence as the draft completes it, then the answer."""
         t0 = time.perf_counter()
+        ms = lambda: (time.perf_counter() - t0) * 1000  # noqa: E731
         try:
             q = validate(question, self.settings.max_question_chars)
             turns = parse_history(history)
@@ -89,9 +98,8 @@ class Explainer:
         if aimed_at_model(q):
             # Role tags, "ignore your instructions", encoded payloads: never worth a model call.
             log.info("refused a question aimed at the model: %s", for_log(q, 200))
-            answer = Answer(REFUSAL, refused=True, backend=self.backend.name,
-                            latency_ms=(time.perf_counter() - t0) * 1000)
-            yield Event("final", answer.answer, answer)
+            answer = Answer(REFUSAL, refused=True, backend=self.backend.name, latency_ms=ms())
+            yield Event("final", answer)
             return
         failure = None
         try:
@@ -100,51 +108,76 @@ class Explainer:
         except BackendError as e:
             failure, query = e, condense(q, turns)
         request = self._request(q, turns, top_k, query=query)
+        trace = Trace(query=query, passages=[_passage(h) for h in request.hits], asked=_asked(request.asked))
+        trace.timings["retrieve"] = ms()
         answer = None
         draft = ""
+        shown = _Shown(self, request) if self.backend is not self._fallback else None
         if request.hits and failure is None:
+            if shown:
+                yield Event("progress")
             try:
                 for piece in self.backend.generate(request):
+                    if not draft and piece:
+                        trace.timings["first_draft"] = ms()
                     draft += piece
-                    yield Event("draft", draft)
+                    if shown:
+                        yield from shown.update(draft, trace, ms)
             except BackendError as e:
                 failure = e
+            trace.timings["draft"], trace.draft = ms(), draft
         if failure is not None:
             log.warning("backend %s failed, falling back to extractive: %s", self.backend.name, failure)
-            answer = self._compose(self._draft(self._fallback, request), request)
+            trace.fallback_reason = f"the model failed: {failure}"
+            answer, _ = self._compose(self._draft(self._fallback, request), request)
             answer.fallback, answer.notice, answer.drafted = True, UNAVAILABLE, 0
         if answer is None:
-            if draft and self.backend is not self._fallback:
-                yield Event("checking", draft)
-            answer = self._compose(draft or REFUSAL, request)
+            if shown:
+                yield from shown.update(draft, trace, ms, final=True)
+            answer, trace.dropped = self._compose(draft or REFUSAL, request)
             if answer.refused and self.backend is not self._fallback:
-                fb = self._compose(self._draft(self._fallback, request), request)
+                fb, _ = self._compose(self._draft(self._fallback, request), request)
                 fb.fallback, fb.dropped, fb.drafted = True, answer.dropped, answer.drafted
+                trace.fallback_reason = "too little of the draft survived the check" if answer.drafted else \
+                    "the model drafted nothing or refused"
                 if answer.dropped and not fb.refused:
                     fb.notice = UNVERIFIED
                 answer = fb
         answer.backend = self.backend.name
+        trace.notes = [n for n in request.notes if not n.startswith("notice: ")]
+        covered = [n[len("notice: "):] for n in request.notes if n.startswith("notice: ")]
+        if answer.refused and covered and not answer.notice:
+            answer.notice = covered[0]  # built from years in the coverage: no corpus or model text
+        answer.trace = trace
         answer = self._gate(answer)
-        answer.latency_ms = (time.perf_counter() - t0) * 1000
-        yield Event("final", answer.answer, answer)
+        if shown:
+            shown.settle(answer)
+        answer.latency_ms = trace.timings["total"] = ms()
+        yield Event("final", answer)
 
     def _request(self, q: str, turns: list[Turn], top_k: int | None, query: str | None = None) -> Request:
         query = condense(q, turns) if query is None else query
+        asked = understand(query)
         emb = self.embedder.query(query)
-        hits = self.retriever.search(query, top_k, embedding=emb)
+        hits = self.retriever.search(query, top_k, embedding=emb, asked=asked)
         lex = self.retriever.lexical
         top_idf = lex.idf("\x00")  # the idf of a term seen nowhere: an upper bound
         return Request(question=q, query=query, hits=hits, history=turns, query_embedding=emb,
-                       idf=lambda t: lex.idf(t) if lex.knows(t) else top_idf, in_corpus=lex.knows)
+                       idf=lambda t: lex.idf(t) if lex.knows(t) else top_idf, in_corpus=lex.knows,
+                       asked=asked, article=self._article)
 
     @staticmethod
     def _draft(backend: Backend, request: Request) -> str:
         return "".join(backend.generate(request))
 
-    def _compose(self, draft: str, request: Request) -> Answer:
-        """Verify a draft against its passages and number the surviving evidence as citations."""
+    def _compose(self, draft: str, request: Request) -> tuple[Answer, list[tuple[str, str]]]:
+        """Verify a draft against its passages and number the surviving evidence as citations.
+
+        Returns the answer and the (sentence, reason) pairs the checker removed: those go to the
+        trace and the log, never into the answer.
+        """
         if draft.strip() == REFUSAL or not request.hits:
-            return Answer(REFUSAL, refused=True)
+            return Answer(REFUSAL, refused=True), []
         passages = request.passages
         checked = verify(draft, passages)
         citations: list[Citation] = []
@@ -163,26 +196,33 @@ class Explainer:
                         published=ch.published, section=ch.section))
                 marks.append(f"[{index[key]}]")
             sentences.append(f"{text} {''.join(marks)}")
-        dropped = [f"{s} ({why})" for s, why in checked.dropped]
+        dropped = list(checked.dropped)
         drafted = len(checked.kept) + len(checked.dropped)
         if dropped:
             log.info("dropped %d of %d sentence(s) from %s: %s", len(dropped), drafted, self.backend.name,
-                     [d[:120].encode("unicode_escape").decode() for d in dropped])
+                     [for_log(f"{s} ({why})", 120) for s, why in dropped])
         kept_words = sum(len(t.split()) for t, _ in checked.kept)
         all_words = kept_words + sum(len(t.split()) for t, _ in checked.dropped)
         if not sentences or kept_words < MIN_KEPT_SHARE * all_words:
-            return Answer(REFUSAL, refused=True, dropped=dropped, drafted=drafted)
-        return Answer(" ".join(sentences), refused=False, citations=citations, dropped=dropped, drafted=drafted)
+            return Answer(REFUSAL, refused=True, dropped=len(dropped), drafted=drafted), dropped
+        return Answer(" ".join(sentences), refused=False, citations=citations, dropped=len(dropped),
+                      drafted=drafted), dropped
 
     def _gate(self, answer: Answer) -> Answer:
         """The last check: an answer that fails is never shown as is."""
         problems = check_answer(answer, self._article_text)
         if problems:
-            log.error("answer failed the citation check and was withheld: %s", problems)
-            return Answer(REFUSAL, refused=True, backend=answer.backend, dropped=answer.dropped + problems)
+            log.error("answer failed the citation check and was withheld: %s", [for_log(p, 160) for p in problems])
+            answer.trace.problems = problems
+            return Answer(REFUSAL, refused=True, backend=answer.backend, dropped=answer.dropped,
+                          drafted=answer.drafted, trace=answer.trace)
         return answer
 
     def _article_text(self, doc_id: str) -> str | None:
+        return self._article(doc_id)[0]
+
+    def _article(self, doc_id: str) -> tuple[str | None, ArticleFacts | None]:
+        """An article's text and sentence facts (cached until the store changes)."""
         gen = self.retriever.generation
         if self._texts_gen != gen:
             self._texts, self._texts_gen = {}, gen
@@ -190,7 +230,13 @@ class Explainer:
             if len(self._texts) > 256:
                 self._texts.clear()
             art = self.store.article(doc_id)
-            self._texts[doc_id] = art.text if art else None
+            if art is None:
+                self._texts[doc_id] = (None, None)
+            else:
+                facts = ArticleFacts.from_json(getattr(art, "facts", "") or "")
+                if facts is None:  # not stored with the article: work it out once per process
+                    facts = article_facts([art.text], [art.published])[0]
+                self._texts[doc_id] = (art.text, facts)
         return self._texts[doc_id]
 
     # ------------------------------------------------------------------ state
@@ -207,3 +253,65 @@ class Explainer:
         for a in self.store.articles():
             out.extend(p.question for p in a.faq)
         return list(dict.fromkeys(out))[:limit]
+
+
+def _asked(a) -> dict:
+    if a is None:
+        return {}
+    return {"kind": a.kind, "years": sorted(a.years), "quarters": sorted([list(q) for q in a.quarters], key=str),
+            "entities": [e.text for e in a.entities], "ordinal": a.ordinal, "latest": a.latest}
+
+
+def _passage(h: Hit) -> dict:
+    c = h.chunk
+    return {"doc_id": c.doc_id, "index": c.index, "start": c.start, "end": c.end, "section": c.section,
+            "score": round(h.score, 6), "dense": round(h.dense, 4), "lexical": round(h.lexical, 4)}
+
+
+class _Shown:
+    """What a reader has seen of a streamed model answer: only sentences that passed the gate.
+
+    Each drafted sentence is checked as soon as the next one begins (the checker works per
+    sentence); the verified ones so far are composed and gated like a final answer and shown.
+    """
+
+    def __init__(self, explainer: Explainer, request: Request):
+        self.explainer, self.request = explainer, request
+        self.checked = 0
+        self.kept: list[str] = []  # drafted sentences (with their markers) that passed
+        self.last: Answer | None = None  # the last partial answer a reader saw
+
+    def update(self, draft: str, trace: Trace, ms, final: bool = False) -> Iterator[Event]:
+        sentences = split_cited(draft)
+        done = sentences if final else sentences[:-1]  # the last one may still be growing
+        new = done[self.checked:]
+        if not new:
+            return
+        before = len(self.kept)
+        for cs in new:
+            self.checked += 1
+            text = f"{cs.text} {''.join(f'[{m}]' for m in cs.markers)}"
+            if cs.markers and verify(text, self.request.passages).kept:
+                self.kept.append(text)
+        if len(self.kept) > before:
+            partial, _ = self.explainer._compose(" ".join(self.kept), self.request)
+            if not partial.refused and not check_answer(partial, self.explainer._article_text):
+                partial.backend = self.explainer.backend.name
+                if self.last is None:
+                    trace.timings["first_shown"] = ms()
+                self.last = partial
+                yield Event("partial", partial, self.checked)
+                return
+        yield Event("progress", self.last, self.checked)
+
+    def settle(self, final: Answer) -> None:
+        """Count (and log) sentences a reader saw that the final answer does not hold."""
+        if self.last is None:
+            return
+        held = set() if final.refused else {cs.text for cs in split_cited(final.answer)}
+        gone = [cs.text for cs in split_cited(self.last.answer) if cs.text not in held]
+        if gone:
+            final.trace.retracted = len(gone)
+            log.warning("%d sentence(s) shown while streaming were retracted by the final answer (%s): %s",
+                        len(gone), final.trace.fallback_reason or "final check",
+                        [for_log(g, 120) for g in gone])

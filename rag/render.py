@@ -68,6 +68,11 @@ def answer_html(answer: Answer, turn: int) -> str:
     """The answer text with each [n] a link to its source in the panel (quote on hover)."""
     if answer.refused:
         return refusal_html(answer)
+    note = f'<p class="notice">{esc(answer.notice)}</p>' if answer.notice else ""
+    return f'<div class="answer">{_cited(answer, turn)}{note}</div>'
+
+
+def _cited(answer: Answer, turn: int) -> str:
     by_n = {c.n: c for c in answer.citations}
     out, pos = [], 0
     for m in MARK.finditer(answer.answer):
@@ -79,19 +84,21 @@ def answer_html(answer: Answer, turn: int) -> str:
             out.append(f'<a class="cite" href="#src-{turn}-{c.n}" title="{esc(c.quote)}">[{c.n}]</a>')
         pos = m.end()
     out.append(esc(answer.answer[pos:]))
-    body = "".join(out)
-    note = f'<p class="notice">{esc(answer.notice)}</p>' if answer.notice else ""
-    return f'<div class="answer">{body}{note}</div>'
+    return "".join(out)
 
 
-def draft_html(text: str, checking: bool = False) -> str:
-    state = "Checking every sentence against its source…" if checking else "Writing…"
-    return f'<div class="draft">{esc(text)}<p class="status">{state}</p></div>'
+def pending_html(checked: int = 0, partial: Answer | None = None, turn: int = 0) -> str:
+    """While a model writes: the sentences verified so far, then a status line. Never the draft itself:
+    a drafted sentence reaches the page only after the citation checker has passed it."""
+    status = "Checking sources…" + (f" {checked} sentence{'s' if checked != 1 else ''} checked" if checked else "")
+    body = f'<p class="verified">{_cited(partial, turn)}</p>' if partial and not partial.refused else ""
+    return f'<div class="pending">{body}<p class="status">{status}</p></div>'
 
 
 def refusal_html(answer: Answer) -> str:
+    note = f'<p class="notice">{esc(answer.notice)}</p>' if answer.notice else ""
     return ('<div class="refusal"><p class="refusal-head">Not in our coverage</p>'
-            f'<p>{esc(answer.answer)}</p>'
+            f'<p>{esc(answer.answer)}</p>{note}'
             '<p class="hint">Try one of the example questions below.</p></div>')
 
 

@@ -11,6 +11,7 @@ not localhost) is removed, so only the allow-list decides.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import logging
 import threading
@@ -207,13 +208,27 @@ class AnswerOut(BaseModel):
     citations: list[CitationOut]
     latency_ms: float
     backend: str
-    fallback: bool
-    dropped: list[str]
+    fallback: bool = Field(description="True when the extractive answer replaced a model's draft.")
+    dropped: int = Field(description="How many drafted sentences the citation checker removed. Their text is "
+                                     "never sent: only what passed the checker is.")
+    drafted: int = Field(description="How many sentences the backend drafted.")
     notice: str
+    trace: dict[str, Any] | None = Field(
+        default=None, description="How the answer came about (retrieved passages, removed sentences and why, "
+                                  "timings). Only with ?trace=1 and the editors' token (RAG_ADMIN_TOKEN) "
+                                  "as Authorization: Bearer TOKEN.")
 
 
 class Error(BaseModel):
     error: str
+
+
+def editor(request: Request, settings: Settings) -> bool:
+    """True when the request carries the editors' token (constant-time compare); never without one set."""
+    token = settings.admin_token.reveal() if settings.admin_token else ""
+    sent = request.headers.get("authorization", "")
+    scheme, _, value = sent.partition(" ")
+    return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(), token.encode())
 
 
 def _error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
@@ -226,12 +241,17 @@ def api_app(explainer: Explainer, settings: Settings) -> FastAPI:
                   openapi_url="/openapi.json",
                   description="Cited answers from the newsroom's coverage. The chat page is at /.")
     gate = threading.BoundedSemaphore(max(1, settings.workers))
-    errors = {400: {"model": Error}, 413: {"model": Error}, 422: {"model": Error},
+    errors = {400: {"model": Error}, 401: {"model": Error}, 413: {"model": Error}, 422: {"model": Error},
               429: {"model": Error}, 503: {"model": Error}}
 
-    @app.post("/ask", response_model=AnswerOut, responses=errors, tags=["api"],
+    @app.post("/ask", response_model=AnswerOut, response_model_exclude_none=True, responses=errors, tags=["api"],
               summary="Answer a question from the coverage, with verbatim cited quotes")
-    def ask(body: AskRequest):
+    def ask(body: AskRequest, request: Request, trace: bool = False):
+        # A trace holds text the checker withheld (a model's invented or injected sentences): editors only.
+        if trace and not editor(request, settings):
+            return _error(401, "?trace=1 needs the editors' token: send Authorization: Bearer $RAG_ADMIN_TOKEN "
+                               "(traces are off when RAG_ADMIN_TOKEN is not set).",
+                          {"www-authenticate": "Bearer"})
         cap = settings.max_question_chars
         if len(body.question) > cap:
             return _error(413, f"Questions are limited to {cap} characters; this one has {len(body.question)}. "
@@ -247,7 +267,7 @@ def api_app(explainer: Explainer, settings: Settings) -> FastAPI:
             return _error(503, "Answers are unavailable right now. Try again later.")
         finally:
             gate.release()
-        return answer.to_dict()
+        return answer.to_dict(trace=trace)
 
     @app.get("/health", tags=["api"], summary="Store and model state",
              responses={503: {"description": "The store is empty or cannot be read"}})

@@ -127,8 +127,38 @@ class Turn:
 
 
 @dataclass
+class Trace:
+    """How an answer came about, for editors and the eval harness: never sent to readers.
+
+    It holds text the gate withheld (a model's unsupported or injected sentences), so the
+    public API returns it only with the editors' token and `Answer.to_dict()` leaves it out.
+    """
+
+    query: str = ""  # the standalone question used for retrieval (follow-ups resolved)
+    draft: str = ""  # what the backend wrote, unverified
+    asked: dict = field(default_factory=dict)  # what the question was understood to ask (kind, years, names)
+    passages: list[dict] = field(default_factory=list)  # retrieved: doc_id, index, start, end, score, dense, lexical
+    dropped: list[tuple[str, str]] = field(default_factory=list)  # (drafted sentence, why the checker removed it)
+    problems: list[str] = field(default_factory=list)  # what the final gate found (the answer was then withheld)
+    retracted: int = 0  # sentences shown while streaming that the final answer no longer holds
+    fallback_reason: str = ""  # why the extractive answer replaced the model's
+    timings: dict[str, float] = field(default_factory=dict)  # ms: retrieve, draft, first_draft, first_shown, total
+    notes: list[str] = field(default_factory=list)  # what a backend says about its choice (candidates, rejections)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["dropped"] = [{"sentence": s, "reason": r} for s, r in self.dropped]
+        d["timings"] = {k: round(v, 2) for k, v in self.timings.items()}
+        return d
+
+
+@dataclass
 class Answer:
-    """What `ask` returns: a short cited answer or a plain refusal."""
+    """What `ask` returns: a short cited answer or a plain refusal.
+
+    Only verified text is public: `to_dict()` (the CLI's JSON, the HTTP API) carries how many
+    drafted sentences the checker removed (`dropped`), never their text; that is in `trace`.
+    """
 
     answer: str
     refused: bool
@@ -136,13 +166,18 @@ class Answer:
     latency_ms: float = 0.0
     backend: str = "extractive"
     fallback: bool = False
-    dropped: list[str] = field(default_factory=list)  # draft sentences the checker removed, with the reason
+    dropped: int = 0  # drafted sentences the checker removed (their text and reasons: trace.dropped)
     notice: str = ""
-    drafted: int = 0  # sentences in the backend's draft (len(dropped) of them were removed)
+    drafted: int = 0  # sentences in the backend's draft
+    trace: Trace = field(default_factory=Trace, repr=False)
 
-    def to_dict(self) -> dict:
+    def to_dict(self, trace: bool = False) -> dict:
+        """The public shape; `trace=True` adds the trace (editors and local tools only)."""
         d = asdict(self)
+        del d["trace"]
         d["latency_ms"] = round(self.latency_ms, 2)
         for c in d["citations"]:
             c["score"] = round(c["score"], 4)
+        if trace:
+            d["trace"] = self.trace.to_dict()
         return d

@@ -228,14 +228,20 @@ def test_streamed_draft_is_checked_and_the_invented_sentence_dropped(server, str
     server.requests.clear()
     events, a = ask(bot, Q)
     kinds = [e.kind for e in events]
-    drafts = [e.text for e in events if e.kind == "draft"]
-    # the Event contract the UI relies on: a growing draft, then "checking", then the verified answer
-    assert len(drafts) > 3 and all(b.startswith(p) for p, b in zip(drafts, drafts[1:]))
-    assert kinds[-2:] == ["checking", "final"] and INVENTED in drafts[-1]
+    # the Event contract the UI relies on: progress, each verified sentence as soon as the next one
+    # begins, then the answer; no event carries the invented sentence
+    assert kinds[0] == "progress" and kinds[-1] == "final" and "partial" in kinds[:-1], kinds
+    for e in events:
+        assert e.answer is None or INVENTED not in e.answer.answer
+    first = next(e.answer for e in events if e.kind == "partial")
+    assert verified(bot, first) and first.answer.split(" [")[0] in a.answer
     assert not a.fallback and not a.refused and a.backend == "openai" and a.notice == ""
     assert INVENTED not in a.answer and verified(bot, a)
-    assert a.drafted == 2 and len(a.dropped) == 1 and a.dropped[0].startswith(INVENTED)
-    assert "numbers not in the cited passage" in a.dropped[0]
+    assert a.drafted == 2 and a.dropped == 1 and INVENTED not in json.dumps(a.to_dict())
+    # editors (the trace) see what was removed, and why
+    assert a.trace.dropped[0][0].startswith(INVENTED) and INVENTED in a.trace.draft
+    assert "numbers not in the cited passage" in a.trace.dropped[0][1]
+    assert a.trace.timings["first_shown"] < a.trace.timings["total"] and a.trace.retracted == 0
     req = server.requests[-1]
     assert req["auth"] == f"Bearer {KEY}"
     assert req["body"]["model"] == "smol" and req["body"]["stream"] is True and req["body"]["temperature"] == 0
@@ -247,13 +253,17 @@ def test_streamed_draft_is_checked_and_the_invented_sentence_dropped(server, str
 def test_a_non_streaming_json_reply_works_too(server, strict_store, embedder):
     bot = openai_bot(server, strict_store, embedder, "json")
     events, a = ask(bot, Q)
-    assert not a.fallback and a.drafted == 2 and len(a.dropped) == 1 and verified(bot, a)
+    assert not a.fallback and a.drafted == 2 and a.dropped == 1 and verified(bot, a)
 
 
 def test_too_little_left_after_the_check_falls_back(server, strict_store, embedder):
     bot = openai_bot(server, strict_store, embedder, "mostlyinvented")
     events, a = ask(bot, Q)
-    assert a.fallback and a.notice == UNVERIFIED and len(a.dropped) >= 3 and a.drafted == len(a.dropped) + 1
+    assert a.fallback and a.notice == UNVERIFIED and a.dropped >= 3 and a.drafted == a.dropped + 1
+    # the one verified sentence was shown while streaming, then replaced by the extractive answer: counted
+    shown = [e.answer.answer for e in events if e.kind == "partial"]
+    assert all(INVENTED not in s for s in shown)
+    assert a.trace.retracted == (1 if shown and shown[-1].split(" [")[0] not in a.answer else 0)
     assert INVENTED not in a.answer and verified(bot, a)
 
 

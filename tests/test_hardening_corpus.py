@@ -262,5 +262,5 @@ def test_a_real_model_is_held_to_the_sources(llm_bot, question):
     assert_safe(llm_bot, ans)
     if question.startswith(("Ignore", "</context>")):
         assert ans.refused and ans.drafted == 0  # refused before any model call
-    if ans.dropped:
-        print(f"\n{question!r}: dropped {ans.dropped}")
+    if ans.dropped:  # for the log of the test run; the answer itself never carries them
+        print(f"\n{question!r}: dropped {ans.trace.dropped}")

@@ -22,7 +22,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run"]
 
 # Records, in the page and in every frame: CSP violations, and the order in which the
-# chat showed a draft and a final answer (to see the answer stream in).
+# chat showed its pending state ("Checking sources…") and a final answer.
 WATCH = """
 window.__csp = [];
 document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
@@ -30,7 +30,7 @@ window.__seen = [];
 new MutationObserver(() => {
   const chat = document.querySelector('#chat');
   if (!chat) return;
-  for (const kind of ['draft', 'answer', 'refusal']) {
+  for (const kind of ['pending', 'answer', 'refusal']) {
     const n = chat.querySelectorAll('.' + kind).length;
     const last = window.__seen.filter(s => s.kind === kind).length;
     if (n > last) window.__seen.push({kind, n});
@@ -91,10 +91,10 @@ def test_faq_question_streams_a_cited_answer_with_sources(page, live_server):
     ask(page, question)
     answer = last_bot(page)
     assert "[1]" in answer.inner_text()
-    # The draft was on screen before the final answer replaced it.
+    # "Checking sources…" was on screen before the final answer replaced it.
     seen = [s["kind"] for s in page.evaluate("window.__seen")]
-    assert "draft" in seen and seen.index("draft") < seen.index("answer"), seen
-    assert page.locator("#chat .draft").count() == 0  # the draft is gone once the answer is final
+    assert "pending" in seen and seen.index("pending") < seen.index("answer"), seen
+    assert page.locator("#chat .pending").count() == 0  # gone once the answer is final
     # [1] links to the Sources panel entry, which holds the verbatim quote, highlighted.
     href = answer.locator("a.cite").first.get_attribute("href")
     assert href.startswith("#src-")

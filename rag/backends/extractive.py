@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterator
 
+from ..facts import Fit, fit
 from ..question import aimed_at_model, intent
 from ..text import STOPWORDS, content_terms, names, negations, numbers, sentence_spans, stem, word_count, words
 from . import REFUSAL, Backend, Request
@@ -61,10 +62,14 @@ class Extractive(Backend):
     def select(self, req: Request) -> list[Candidate]:
         """The sentences that answer the question, best first; empty means refuse."""
         want = intent(req.question)
+        if req.asked is not None:  # the grammar-based kind, where it knows better than the patterns
+            want = replace(want, answer_type=_LEGACY.get(req.asked.kind, want.answer_type))
         if want.task_request or _unknown_subject(req):
+            req.notes.append("refused: a request or a subject the coverage never mentions")
             return []
         cands = _candidates(req)
         if not cands:
+            req.notes.append("refused: no candidate sentences")
             return []
         q_terms = set(content_terms(req.query))
         asked_now = set(content_terms(req.question))
@@ -74,6 +79,7 @@ class Extractive(Backend):
         q_names = names(req.query)
         vectors = self.embedder.cached([c.text for c in cands])
         qv = req.query_embedding or self.embedder.query(req.query)
+        fits = _fits(req, cands)
         for c, v in zip(cands, vectors):
             c.vector = v
             c.sim = sum(a * b for a, b in zip(qv, v))
@@ -82,10 +88,26 @@ class Extractive(Backend):
             c.typed = _has_type(want.answer_type, c, q_names, _plural(req.question))
             prior = 1.0 / (1 + 0.5 * (c.passage - 1))
             c.score = (0.5 * c.sim + 0.3 * c.match + 0.1 * prior + 0.1 * min(1.0, c.novelty / 0.5)
-                       + (0.15 if c.typed and want.answer_type != "open" else 0.0))
+                       + (0.15 if c.typed and want.answer_type != "open" else 0.0)
+                       - (0.05 if fits[id(c)].weak else 0.0))
         cands.sort(key=lambda c: -c.score)
+        # What the question pins down (its year, quarter, names, the kind of answer) is a hard
+        # constraint: a sentence about another year or without a name for "who" is not an answer.
+        misfits = [c for c in cands if not fits[id(c)].ok]
+        cands = [c for c in cands if fits[id(c)].ok]
+        for c in misfits[:5]:
+            req.notes.append(f"rejected {c.text[:80]!r}: {fits[id(c)].reason}")
+        if not cands:
+            _say_what_is_covered(req, misfits, fits)
+            return []
         best = cands[0]
-        if best.sim < MIN_SIMILARITY and best.match < MIN_MATCH:
+        # A sentence that meets what the question pins down (its year or quarter, its names, the kind
+        # of answer) needs less similarity: those constraints are evidence of their own.
+        pinned = req.asked is not None and (req.asked.years or req.asked.quarters or req.asked.entities) \
+            and req.asked.factoid and not fits[id(best)].weak
+        floor = 0.6 if pinned else 1.0
+        if best.sim < floor * MIN_SIMILARITY and best.match < floor * MIN_MATCH:
+            req.notes.append("refused: the best evidence is weak (similarity and word match)")
             return []
         topic = q_terms - _name_terms(req.question) - _FRAME
         # The question's own words (names aside) that the coverage never uses, weighted by rarity:
@@ -93,6 +115,7 @@ class Extractive(Backend):
         if topic and best.sim < 0.55:
             known = sum(weights[t] for t in topic if req.in_corpus(t)) / (sum(weights[t] for t in topic) or 1)
             if known < 0.3:
+                req.notes.append("refused: most of what is asked about is absent from the coverage")
                 return []
         if want.answer_type not in ("open", "reason"):
             # "who"/"when"/"how much": the sentence that holds a name/date/amount, not merely the most similar
@@ -103,9 +126,11 @@ class Extractive(Backend):
             if want.answer_type in ("amount", "date"):
                 typed = [c for c in typed if c.terms & topic or c.sim >= 0.6]
             if not typed:
+                req.notes.append("refused: no sentence holds the asked-for kind of answer about the subject")
                 return []
             best = typed[0]
         if _yes_no(req.question) and not any(t in best.terms for t in q_terms - _name_terms(req.question)):
+            req.notes.append("refused: nothing states the thing asked about")
             return []  # nothing states the thing asked about
         chosen = [best]
         # Another article that says something different about the same thing (a figure, a date, a
@@ -116,7 +141,6 @@ class Extractive(Backend):
         if rival:
             chosen.append(rival)
         covered = set().union(*(c.terms for c in chosen))
-        words_used = sum(word_count(c.text) for c in chosen)
         for c in chosen:
             c.shown = _trim(c.text, q_terms)
         words_used = sum(word_count(c.shown) for c in chosen)
@@ -138,6 +162,33 @@ class Extractive(Backend):
             covered |= c.terms
             words_used += word_count(c.shown)
         return chosen
+
+
+# rag.understand's answer kinds, as the kinds this backend's scoring knows
+_LEGACY = {"number": "amount", "money": "amount", "percent": "amount", "date": "date", "person_or_org": "person_or_org",
+           "name": "person_or_org", "place": "place", "reason": "reason"}
+
+
+def _fits(req: Request, cands: list[Candidate]) -> dict:
+    """How each candidate fits the question's constraints, judged with its article's context."""
+    out = {}
+    for c in cands:
+        hit = req.hits[c.passage - 1].chunk
+        text, facts = req.article(hit.doc_id)
+        if req.asked is None or facts is None:
+            out[id(c)] = Fit(True)
+            continue
+        sent, prev = facts.at(c.start)
+        prev_text = text[prev.start:prev.end] if (text and prev) else ""
+        out[id(c)] = fit(req.asked, sent, prev, facts, c.text, f"{hit.title} {hit.section} {prev_text}")
+    return out
+
+
+def _say_what_is_covered(req: Request, misfits: list[Candidate], fits: dict) -> None:
+    """When the closest coverage is about another year or quarter, say so (from its facts, not its text)."""
+    close = next((c for c in misfits if fits[id(c)].failed in ("year", "quarter") and c.sim >= MIN_SIMILARITY), None)
+    if close is not None:
+        req.notes.append(f"notice: The closest coverage {fits[id(close)].reason}.")
 
 
 def _candidates(req: Request) -> list[Candidate]:

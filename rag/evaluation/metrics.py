@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..citations import best_evidence, split_cited, support
-from ..sanitize import strip_markers  # noqa: F401 - the runner imports it from here
+from ..sanitize import strip_markers
 from ..text import content_terms, numbers, words
-from ..types import Answer, Chunk, Hit
+from ..types import Answer, Chunk
 
 # ---------------------------------------------------------------- grounding
 
@@ -224,9 +224,9 @@ def gold_for_facts(facts: list[list[str]], chunks: list[Chunk]) -> set:
     return {k for k, n in counts.items() if n == top} if top else set()
 
 
-def rank_of(hits: list[Hit], gold: set) -> int | None:
-    """1-based rank of the first retrieved passage that holds gold evidence."""
-    for i, h in enumerate(hits, 1):
-        if (h.chunk.doc_id, h.chunk.start) in gold:
+def rank_of(passages: list[dict], gold: set) -> int | None:
+    """1-based rank of the first retrieved passage (as an answer's trace lists them) that holds gold evidence."""
+    for i, p in enumerate(passages, 1):
+        if (p["doc_id"], p["start"]) in gold:
             return i
     return None

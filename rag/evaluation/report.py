@@ -7,7 +7,8 @@ import os
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from .runner import INFO, METRICS, EvalRun, ItemResult, _fmt
+from .scoring import EvalRun, ItemResult
+from .thresholds import INFO, METRICS, _fmt
 
 SETS = ("faq", "answerable", "conversation", "unanswerable", "adversarial")
 _SCORE_LABELS = {"retrieval": "retrieval 1/rank", "recall": "reference recall", "f1": "reference F1",
@@ -293,6 +294,9 @@ def _item_html(r: ItemResult, run: EvalRun) -> str:
     out.append(f"<p><b>Question</b><br>{_e(it.question)}</p>")
     if r.answer:
         out.append(f"<p><b>Answer</b>{' (refused)' if r.answer.refused else ''}</p><div class='answer'>{_e(r.answer.answer)}</div>")
+        if r.answer.trace.dropped:  # editors see what the checker withheld from readers, and why
+            out.append("<p><b>Removed by the citation checker</b> (never shown to readers)</p><ul>" + "".join(
+                f"<li>{_e(s)} <span class='muted'>({_e(why)})</span></li>" for s, why in r.answer.trace.dropped) + "</ul>")
     if it.reference:
         out.append(f"<p><b>Editor's FAQ answer</b> (reference, not indexed in strict mode)</p><blockquote>{_e(it.reference)}</blockquote>")
     if it.facts:
