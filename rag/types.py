@@ -56,6 +56,22 @@ class Article:
 
 
 @dataclass(frozen=True)
+class StoredArticle:
+    """An article as the store holds it (what citations are checked against)."""
+
+    doc_id: str
+    version: str  # `Article.content_hash` of the stored article: names its chunks
+    faq: tuple[QAPair, ...]
+    title: str
+    text: str
+    url: str
+    published: str
+    path: str = ""
+    dek: str = ""
+    facts: str = ""  # rag.facts.ArticleFacts as JSON (see rag.facts)
+
+
+@dataclass(frozen=True)
 class Skipped:
     """A file (or record) the loader could not use, and why."""
 

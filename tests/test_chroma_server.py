@@ -94,6 +94,8 @@ def test_cli_against_the_server_and_the_writer_lock(chroma_url, tmp_path):
                                              capture_output=True, text=True, timeout=300, **kw)
     done = run("ingest", str(corpus), "--json")
     assert done.returncode == 0, done.stderr
+    # a server store has one lock file, in the temp folder: nothing is written where RAG_STORE points
+    assert not (tmp_path / "unused").exists()
     assert json.loads(done.stdout)["unchanged"] or json.loads(done.stdout)["added"]
 
     answer = run("ask", "Which companies are involved in this dispute?", "--json")

@@ -6,6 +6,7 @@ to recover, and the recovery command works.
 """
 from __future__ import annotations
 
+import logging
 import os
 import random
 import shutil
@@ -374,14 +375,29 @@ def test_embedding_model_missing_corrupt_or_changed(small_store, tmp_path, setti
 
 # ------------------------------------------------------------------------------ Chroma server restart
 
-def test_chroma_server_restart_gives_a_clear_error_then_reconnects(tmp_path, embedder):
+def test_chroma_server_restart_gives_a_clear_error_then_reconnects(tmp_path, embedder, caplog):
     proc = start_chroma(tmp_path / "chroma")
     port, url = proc.port, proc.url
     try:
-        ingest([CORPUS], Store.open(url=url, create=True), embedder, exclude_faq=True)
+        writer = Store.open(url=url, create=True)
+        ingest([CORPUS], writer, embedder, exclude_faq=True)
         bot = Explainer.open(Settings(chroma_url=url))
         assert not bot.ask(QUESTION).refused
         proc.stop()
+        # every write says the server is gone, the sentence-vector table included (a cache: reading
+        # it only logs why and costs speed)
+        for write in (lambda: writer.set_file_sigs({"anthropic-alibaba-accusation.md": "1:2:3:4"}),
+                      lambda: writer.put_sentences([("d", "v", "A sentence.", [0.0] * embedder.dim)]),
+                      lambda: writer.prune_sentences("d"), writer.recover):
+            with pytest.raises(StoreUnavailable):
+                write()
+        logging.getLogger("rag").addHandler(caplog.handler)  # the rag logger may not propagate (logs.setup)
+        try:
+            with caplog.at_level(logging.WARNING, logger="rag"):
+                assert writer.sentence_vectors(["A sentence."]) == {}
+        finally:
+            logging.getLogger("rag").removeHandler(caplog.handler)
+        assert any("StoreUnavailable" in r.getMessage() for r in caplog.records), caplog.records
         t0 = time.monotonic()
         with pytest.raises(StoreUnavailable) as e:
             bot.ask(QUESTION)
