@@ -421,6 +421,7 @@ def _claims(sent) -> list[Claim]:
             if src is not None:
                 according[t.head.i] = _phrase(src)
     cues = []  # (depth, token, source, lemma, stance, contents, anaphoric)
+    cue_modal: dict[int, str] = {}
     for t in sent:
         lemma = t.lemma_.lower()
         if lemma not in STANCE:
@@ -443,11 +444,17 @@ def _claims(sent) -> list[Claim]:
         anaphoric = any(c.dep_ in ("dobj", "nsubjpass") and c.lemma_.lower() in _ANAPHORA for c in t.children) or (
             t.dep_ == "relcl" and t.head.lemma_.lower() in _ANAPHORA)
         cues.append((len(list(t.ancestors)), t, src, lemma, stance, contents, anaphoric))
+        modal = next((c.lemma_.lower() for c in t.children if c.dep_ == "aux" and c.lemma_.lower() in MODALS), "")
+        if modal:  # "X will say that ...": the content is not yet asserted
+            cue_modal[t.i] = modal
     attributed: dict[int, tuple] = {}  # token index -> (source, cue, stance); inner cues win
+    modal_of: dict[int, str] = {}
     for _, t, src, lemma, stance, contents, _ in sorted(cues, key=lambda c: c[0]):
         for c in contents:
             for v in c.subtree:
                 attributed[v.i] = (src, lemma, stance)
+                if t.i in cue_modal:
+                    modal_of[v.i] = cue_modal[t.i]
     for vi, src in according.items():
         for v in sent.doc[vi].subtree:
             if v.i not in attributed or attributed[v.i][0] == "unnamed":
@@ -469,7 +476,8 @@ def _claims(sent) -> list[Claim]:
         if t.lemma_.lower() in _MODAL_VERBS and any(c.dep_ == "xcomp" for c in t.children):
             continue  # "plans to X": X carries the claim, with modality "plans"
         src, cue, stance = attributed.get(t.i, ("", "", "assert"))
-        out.append(_content(t, src, cue, stance))
+        c = _content(t, src, cue, stance)
+        out.append(dataclasses.replace(c, modality=modal_of[t.i]) if not c.modality and t.i in modal_of else c)
     for t in sent:  # "the alleged access by X (to Y)": the hedged noun stands for the act
         if t.pos_ == "NOUN" and any(c.lower_ in HEDGES and c.dep_ == "amod" for c in t.children):
             h = next(c.lower_ for c in t.children if c.lower_ in HEDGES)
