@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from . import lexicon, nlp
-from .text import STOPWORDS, content_terms, hard_facts, stem
+from .text import STOPWORDS, content_terms, hard_facts, names, stem
 
 MIN_RECALL = 0.7  # the lexical check's threshold (citations.MIN_SUPPORT)
 MIN_COVERAGE = 0.6  # share of content words aligned (lexically or as synonyms) when the claims align
@@ -80,7 +80,8 @@ def judge(sentence: str, passage: str, *, embed: Embed | None = None, min_recall
 
     `embed(texts) -> vectors` (e.g. `Embedder.cached`) lets synonyms align; without it only lemmas do."""
     s, p = nlp.analyze(sentence), nlp.analyze(passage)
-    sims = _Sims(embed, {e.norm for a in (s, p) for e in a.entities if e.label in _ENTITY_LABELS})
+    sims = _Sims(embed, {e.norm for a in (s, p) for e in a.entities if e.label in _ENTITY_LABELS}
+                 | names(sentence) | names(passage))
     structure = _claims_check(s, p, sims)
     if structure and not structure[0]:
         return Verdict(False, structure[2], structure[1])
@@ -111,9 +112,22 @@ def _claims_check(s: nlp.Analysis, p: nlp.Analysis, sims: "_Sims"):
     for sc in s.claims:
         if not sc.predicate:
             continue
+        if sc.cue and sc.predicate == sc.cue:  # "X denied the charge": what X did, about what the passage says
+            for pc in p.claims:
+                if pc.cue == sc.cue and pc.predicate == pc.cue and _same(sc.object, pc.object, sims) is False and \
+                        _same(sc.object, pc.subject, sims) and _same(sc.subject, pc.object, sims):
+                    return False, "role_swap", (f"roles swapped: in the passage {pc.subject} {pc.cue}s "
+                                                f"{pc.object}, not the other way round")
+            same = [pc for pc in p.claims if pc.source and _same(sc.source, pc.source, sims)]
+            if same and not any(_stance(pc)[0] in _STANCE_OK.get(_stance(sc)[0], {sc.stance}) for pc in same):
+                pc = same[0]
+                return False, "stance", (f"stance changed: the passage's {pc.source} {_verb(_stance(pc)[0])} it, "
+                                         f"the sentence says {_verb(_stance(sc)[0])}")
+            matched = matched or bool(same)
+            continue
         cands = []
         for pc in p.claims:
-            if not pc.predicate:
+            if not pc.predicate or (pc.cue and pc.predicate == pc.cue):
                 continue
             pred = sims.same_word(sc.predicate.split()[0], pc.predicate.split()[0], SYNONYM) or _cue_match(sc, pc)
             subj, obj = _same(sc.subject, pc.subject, sims), _same(sc.object, pc.object, sims)
@@ -157,7 +171,10 @@ def _compare(sc: nlp.Claim, pc: nlp.Claim, sims: "_Sims") -> list[tuple[str, str
                 if sims.is_name(mine) and sims.is_name(theirs):
                     out.append(("role_swap", f"the {role} of {pc.predicate!r} is {theirs!r} in the passage, "
                                              f"{mine!r} in the sentence"))
-    if sc.source != pc.source and not (sc.source and pc.source and _same(sc.source, pc.source, sims)):
+    self_stance = pc.stance in ("plan", "expect") and _same(pc.source, pc.subject, sims)
+    if self_stance and not sc.source:
+        pass  # "X plans to Y" retold as "X will Y": a question of modality, compared below
+    elif sc.source != pc.source and not (sc.source and pc.source and _same(sc.source, pc.source, sims) is not False):
         if not sc.source and pc.source:
             out.append(("attribution", f"stated as fact, but the passage attributes it to {pc.source} "
                                        f"({pc.cue or pc.stance})"))
@@ -170,6 +187,8 @@ def _compare(sc: nlp.Claim, pc: nlp.Claim, sims: "_Sims") -> list[tuple[str, str
             out.append(("attribution", f"attributed to {sc.source}, but the passage's source is {who(pc.source)}"))
     ss, sn = _stance(sc)
     ps, pn = _stance(pc)
+    if self_stance and not sc.source:
+        ss = ps
     if ss.removeprefix("not_") != ss or ps.removeprefix("not_") != ps:
         if ss != ps:
             out.append(("stance", f"the passage's {pc.source or 'narrator'} {ps.replace('_', ' ')}s it; "
@@ -245,9 +264,12 @@ def _hard_facts(sentence, passage, s, p, aligned):
                     re.findall(r"\b[a-z]+\b", q.text.lower()))
         if nums:
             return "numbers", f"numbers not in the passage: {', '.join(sorted(nums)[:3])}"
+    for q in s.quantities:
+        if re.search(r"\d", q.text) and not any(_same_amount(q, r) for r in p.quantities):
+            return "numbers", f"the amount {q.text!r} is not in the passage"
     ev_lower = passage.lower().replace("’", "'")
     ev_countries = {lexicon.country_of(w) for w in re.findall(r"[\w.']+", passage)} - {""}
-    missing = sorted(n for n in facts["names"] if not re.search(r"(?<!\w)" + re.escape(n) + r"(?!\w)", ev_lower)
+    missing = sorted(n for n in facts["names"] - nlp.CORPORATE if not re.search(r"(?<!\w)" + re.escape(n) + r"(?!\w)", ev_lower)
                      and lexicon.country_of(n) not in ev_countries)
     if missing:
         return "names", f"names not in the passage: {', '.join(missing[:3])}"
@@ -257,6 +279,12 @@ def _hard_facts(sentence, passage, s, p, aligned):
     if neg:
         return "negations", f"negations not in the passage: {', '.join(sorted(neg))}"
     return None
+
+
+def _same_amount(q: nlp.Quantity, r: nlp.Quantity) -> bool:
+    if abs(q.value - r.value) > 1e-9 * max(abs(q.value), abs(r.value), 1.0):
+        return False
+    return q.unit == r.unit or not q.unit or not r.unit or q.unit.startswith("of ") or r.unit.startswith("of ")
 
 
 def _quantifiers(sentence, passage, s, p, aligned):
@@ -298,13 +326,15 @@ def _entities(sentence, passage, s, p, aligned):
 
 def _words(sentence, passage, s, p, aligned):
     have = {t.lemma for t in p.tokens} | {t.text.lower() for t in p.tokens}
+    by_pos = {(w, t.pos) for t in p.tokens for w in (t.lemma, t.text.lower())}
     for t in s.tokens:
         w = t.lemma
         if t.pos not in _CONTENT_POS or w in have or t.text.lower() in have:
             continue
-        opposite = lexicon.ANTONYMS.get(w, set()) | lexicon.ANTONYMS.get(t.text.lower(), set())
-        if opposite & have:
-            return "antonym", f"{t.text!r} contradicts the passage's {sorted(opposite & have)[0]!r}"
+        opposite = {o for o in lexicon.ANTONYMS.get(w, set()) | lexicon.ANTONYMS.get(t.text.lower(), set())
+                    if (o, t.pos) in by_pos}  # "emptied" (a verb) does not contradict "full" (an adjective)
+        if opposite:
+            return "antonym", f"{t.text!r} contradicts the passage's {sorted(opposite)[0]!r}"
         if w in lexicon.CLOSED_WORDS and t.pos != "PROPN":
             return "detail", f"{t.text!r} is not in the passage"
     return None

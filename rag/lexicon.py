@@ -38,6 +38,9 @@ overvalued undervalued | higher lower | highest lowest | larger smaller | larges
 biggest smallest | more fewer | rural urban | success defeat | legitimate illegitimate | proper improper
 properly improperly | legally illegally | lawfully unlawfully | licitly illicitly | ally opponent | praise criticize
 praise condemn | welcome condemn | support condemn | boost cut | boost reduce | strengthened weakened | wins losses
+increase decline | rise decline | growth decline | grow decline | grow shrink | gain decline | improve worsen
+improvement deterioration | upturn downturn | expansion contraction | high low | ahead behind | forward backward
+forwards backwards | future past | guilty not | conviction acquittal | arrested released | before after
 """.strip()
 
 ANTONYMS: dict[str, set[str]] = {}
@@ -54,7 +57,6 @@ CLOSED_CLASSES: list[frozenset[str]] = [frozenset(s.split()) for s in (
     "second minute hour day week month year decade century",
     "mother father son daughter brother sister wife husband grandmother grandfather aunt uncle cousin niece nephew",
     "spring summer autumn fall winter",
-    "morning afternoon evening night",
 )]
 CLOSED_WORDS = frozenset().union(*CLOSED_CLASSES)
 

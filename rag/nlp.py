@@ -159,7 +159,11 @@ def _build(doc, published: str, parser: bool) -> Analysis:
                          t.idx, t.idx + len(t.text), t.ent_type_, t.is_stop) for t in doc)
     ents = tuple(Entity(e.text, e.label_, e.start_char, e.end_char, normalize_name(e.text))
                  for e in doc.ents if e.label_ not in _NOT_NAMES)
-    times = tuple(t for e in doc.ents if e.label_ in ("DATE", "TIME") for t in [_time(e.text, e.start_char, ref)] if t)
+    times = [t for e in doc.ents if e.label_ in ("DATE", "TIME") for t in [_time(e.text, e.start_char, ref)] if t]
+    for m in _TIME_PATTERN.finditer(doc.text):  # what the NER missed ("a fourth quarter decline", "in 2023")
+        if not any(t.start < m.end() and m.start() < t.end for t in times) and (t := _time(m.group(), m.start(), ref)):
+            times.append(t)
+    times = tuple(sorted(times, key=lambda t: t.start))
     sents = tuple((s.start_char, s.end_char) for s in doc.sents)
     claims = tuple(c for s in doc.sents for c in _claims(s)) if parser else ()
     return Analysis(doc.text, sents, ents, times, tuple(quantities(doc.text, tokens)), claims, tokens)
@@ -169,7 +173,7 @@ _NOT_NAMES = {"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCE
 
 # ---------------------------------------------------------------- entities
 
-_CORPORATE = {"inc", "incorporated", "corp", "corporation", "co", "company", "ltd", "limited", "llc", "plc",
+CORPORATE = _CORPORATE = {"inc", "incorporated", "corp", "corporation", "co", "company", "ltd", "limited", "llc", "plc",
               "group", "holding", "holdings", "sa", "ag", "nv", "gmbh", "lp", "llp", "se", "bv", "pte"}
 
 
@@ -220,6 +224,12 @@ _MONTHS |= {m[:3]: i for m, i in list(_MONTHS.items())} | {"sept": 9}
 _WEEKDAYS = {d: i for i, d in enumerate("monday tuesday wednesday thursday friday saturday sunday".split())}
 _ORD = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
 _SHIFT = {"last": -1, "previous": -1, "past": -1, "prior": -1, "this": 0, "current": 0, "next": 1, "coming": 1}
+
+
+_TIME_PATTERN = re.compile(
+    r"\b(?:(?:first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter(?:\s+of\s+(?:1[89]|20)\d\d)?|q[1-4](?:\s+(?:1[89]|20)\d\d)?"
+    r"|(?:in|since|by|until|from|of|during)\s+(?:1[89]|20)\d\d(?:\s*[-–/]\s*\d{2,4})?"
+    r"|(?:last|previous|next|this)\s+(?:year|quarter|month|week))\b", re.I)
 
 
 def _parse_date(s: str) -> _dt.date | None:
