@@ -20,6 +20,7 @@ positively (source, stance, roles) and, with synonyms, `MIN_COVERAGE` of its con
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 from collections import OrderedDict
@@ -39,7 +40,17 @@ _PRONOUNS = {"it", "its", "they", "them", "their", "he", "him", "his", "she", "h
 # Quantifiers a sentence may not add: each strengthens or narrows what the passage says.
 STRICT_QUANTIFIERS = {"all", "every", "each", "most", "only", "entire", "whole", "majority", "always", "completely",
                       "fully", "entirely", "mostly", "nearly", "almost", "many", "few", "several", "sole", "solely",
-                      "exclusively", "none", "minority", "any"}
+                      "exclusively", "none", "minority"}
+# Quantifiers that say the same ("the whole business" = "the entire business model").
+_SAME_QUANTIFIER = [{"whole", "entire", "complete", "full"}, {"every", "each"}, {"nearly", "almost"},
+                    {"mostly", "majority", "most"}]
+# Limits on a number the passage may set, which "only" would contradict ("at least 40" is not "only 40").
+_BOUND = re.compile(r"\b(?:at least|more than|over|up to|about|around|nearly|almost|some|roughly|upward of)\s+$", re.I)
+_PLAN_LIKE = {"plan", "expect"}
+_NUMBER_WORDS = {"two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "dozen"}
+# Sources that are the outlet itself: its own narration is the narrator's.
+_NARRATOR = {"article", "author", "writer", "piece", "story", "column", "columnist", "analysis", "editorial",
+             "commentary", "essay", "report", "newspaper", "outlet"}
 _ENTITY_LABELS = {"ORG", "PERSON", "GPE", "NORP", "PRODUCT", "FAC", "LOC", "EVENT", "WORK_OF_ART", "LAW"}
 # Stances grouped by what they commit the source to; a sentence may report a stance as the same group
 # or as a weaker reporting verb ("confirmed" may be retold as "said", not the reverse).
@@ -109,16 +120,17 @@ def _claims_check(s: nlp.Analysis, p: nlp.Analysis, sims: "_Sims"):
     """(True, ...) when some sentence claim matches a passage claim and none contradicts one;
     (False, kind, reason) on a contradiction; None when no claim could be matched either way."""
     matched = False
-    for sc in s.claims:
+    s_claims, p_claims = _narrated(s.claims), _narrated(p.claims)
+    for sc in s_claims:
         if not sc.predicate:
             continue
         if sc.cue and sc.predicate == sc.cue:  # "X denied the charge": what X did, about what the passage says
-            for pc in p.claims:
+            for pc in p_claims:
                 if pc.cue == sc.cue and pc.predicate == pc.cue and _same(sc.object, pc.object, sims) is False and \
                         _same(sc.object, pc.subject, sims) and _same(sc.subject, pc.object, sims):
                     return False, "role_swap", (f"roles swapped: in the passage {pc.subject} {pc.cue}s "
                                                 f"{pc.object}, not the other way round")
-            same = [pc for pc in p.claims if pc.source and _same(sc.source, pc.source, sims)]
+            same = [pc for pc in p_claims if pc.source and _same(sc.source, pc.source, sims)]
             if same and not any(_stance(pc)[0] in _STANCE_OK.get(_stance(sc)[0], {sc.stance}) for pc in same):
                 pc = same[0]
                 return False, "stance", (f"stance changed: the passage's {pc.source} {_verb(_stance(pc)[0])} it, "
@@ -126,7 +138,7 @@ def _claims_check(s: nlp.Analysis, p: nlp.Analysis, sims: "_Sims"):
             matched = matched or bool(same)
             continue
         cands = []
-        for pc in p.claims:
+        for pc in p_claims:
             if not pc.predicate or (pc.cue and pc.predicate == pc.cue):
                 continue
             pred = sims.same_word(sc.predicate.split()[0], pc.predicate.split()[0], SYNONYM) or _cue_match(sc, pc)
@@ -146,6 +158,12 @@ def _claims_check(s: nlp.Analysis, p: nlp.Analysis, sims: "_Sims"):
             return False, kind, why
         matched = True
     return (True, "ok", "") if matched else None
+
+
+def _narrated(claims) -> list[nlp.Claim]:
+    """Claims with "the article argues" / "the author says" given to the narrator, whose voice they are."""
+    return [dataclasses.replace(c, source="", cue="", stance="assert") if c.source.split()[-1:] and
+            c.source.split()[-1] in _NARRATOR else c for c in claims]
 
 
 def _cue_match(sc: nlp.Claim, pc: nlp.Claim) -> bool:
@@ -171,9 +189,9 @@ def _compare(sc: nlp.Claim, pc: nlp.Claim, sims: "_Sims") -> list[tuple[str, str
                 if sims.is_name(mine) and sims.is_name(theirs):
                     out.append(("role_swap", f"the {role} of {pc.predicate!r} is {theirs!r} in the passage, "
                                              f"{mine!r} in the sentence"))
-    self_stance = pc.stance in ("plan", "expect") and _same(pc.source, pc.subject, sims)
-    if self_stance and not sc.source:
-        pass  # "X plans to Y" retold as "X will Y": a question of modality, compared below
+    plan_like = sc.stance in _PLAN_LIKE or pc.stance in _PLAN_LIKE
+    if plan_like and not (sc.source and pc.source and _same(sc.source, pc.source, sims) is False):
+        pass  # "X plans to Y" retold as "X will Y", "aiming to": a question of modality, compared below
     elif sc.source != pc.source and not (sc.source and pc.source and _same(sc.source, pc.source, sims) is not False):
         if not sc.source and pc.source:
             out.append(("attribution", f"stated as fact, but the passage attributes it to {pc.source} "
@@ -187,7 +205,7 @@ def _compare(sc: nlp.Claim, pc: nlp.Claim, sims: "_Sims") -> list[tuple[str, str
             out.append(("attribution", f"attributed to {sc.source}, but the passage's source is {who(pc.source)}"))
     ss, sn = _stance(sc)
     ps, pn = _stance(pc)
-    if self_stance and not sc.source:
+    if plan_like:
         ss = ps
     if ss.removeprefix("not_") != ss or ps.removeprefix("not_") != ps:
         if ss != ps:
@@ -270,7 +288,8 @@ def _hard_facts(sentence, passage, s, p, aligned):
     ev_lower = passage.lower().replace("’", "'")
     ev_countries = {lexicon.country_of(w) for w in re.findall(r"[\w.']+", passage)} - {""}
     missing = sorted(n for n in facts["names"] - nlp.CORPORATE if not re.search(r"(?<!\w)" + re.escape(n) + r"(?!\w)", ev_lower)
-                     and lexicon.country_of(n) not in ev_countries)
+                     and lexicon.country_of(n) not in ev_countries and not _not_a_name(n, s)
+                     and not _acronym_of(n, p))
     if missing:
         return "names", f"names not in the passage: {', '.join(missing[:3])}"
     neg = facts["negations"] - ev["negations"]
@@ -284,12 +303,52 @@ def _hard_facts(sentence, passage, s, p, aligned):
 def _same_amount(q: nlp.Quantity, r: nlp.Quantity) -> bool:
     if abs(q.value - r.value) > 1e-9 * max(abs(q.value), abs(r.value), 1.0):
         return False
-    return q.unit == r.unit or not q.unit or not r.unit or q.unit.startswith("of ") or r.unit.startswith("of ")
+    # only typed units can disagree: 30% is not $30; "1,200 positions" and "1,200 jobs" are one count
+    typed = lambda u: u == "%" or u.isupper()  # noqa: E731
+    return q.unit == r.unit or not (typed(q.unit) and typed(r.unit))
+
+
+def _not_a_name(word: str, s: nlp.Analysis) -> bool:
+    """A capitalised word the tagger reads as a common word ("Building such models...", "Competition often...")
+    at the start of a sentence is not a name."""
+    starts = {a for a, _ in s.sentences}
+    return any(t.start in starts and t.text.lower() == word and t.pos not in ("PROPN",) and not t.ent
+               for t in s.tokens)
+
+
+def _acronym_of(word: str, p: nlp.Analysis) -> bool:
+    """An acronym spelled by the initials of consecutive passage words ("IP" = intellectual property,
+    "VCs" = venture capital(ists), "CEO" = chief executive (officer))."""
+    w = word.lower().rstrip("s") if len(word) > 2 and word.endswith("s") else word.lower()
+    if not (2 <= len(w) <= 5 and w.isalpha()):
+        return False
+    words = [t.text.lower() for t in p.tokens if t.text[:1].isalpha()]
+    initials = "".join(x[0] for x in words)
+    return w in initials and any(initials[i:i + len(w)] == w and all(len(x) > 2 for x in words[i:i + len(w)])
+                                 for i in range(len(words))) or (w.endswith("o") and len(w) == 3 and w[:2] in initials
+                                                                 and words[initials.find(w[:2])] == "chief")
 
 
 def _quantifiers(sentence, passage, s, p, aligned):
     have = {t.text.lower() for t in p.tokens}
-    added = sorted({t.text.lower() for t in s.tokens if t.text.lower() in STRICT_QUANTIFIERS} - have)
+    for group in _SAME_QUANTIFIER:
+        if group & have:
+            have |= group
+    added = set()
+    toks = s.tokens
+    for i, t in enumerate(toks):
+        w = t.text.lower()
+        if w not in STRICT_QUANTIFIERS or w in have:
+            continue
+        nxt = toks[i + 1].text.lower() if i + 1 < len(toks) else ""
+        if w in ("all", "both") and nxt and (nxt in have and (nxt.isdigit() or nxt in _NUMBER_WORDS)):
+            continue  # "all three executives" for "three executives"
+        if w == "only" and re.match(r"\d", nxt) and nxt in have:
+            pos = passage.find(nxt)
+            if pos >= 0 and not _BOUND.search(passage[max(0, pos - 15):pos]):
+                continue  # "only 39%" where the passage gives 39% with no bound on it
+        added.add(w)
+    added = sorted(added)
     if added:
         return "quantifier", f"quantifier not in the passage: {', '.join(added)}"
     return None

@@ -527,10 +527,24 @@ def _source(cue) -> str:
                 c = next((g for g in c.children if g.dep_ == "pobj"), c)
             if c.dep_ == "nsubj" and c.lower_ in ("which", "that", "who") and cue.dep_ == "relcl":
                 return _phrase(cue.head)
-            return _phrase(c)
+            return _speaker(c)
     if cue.dep_ == "conj" and cue.head.lemma_.lower() in STANCE:
         return _source(cue.head)
     return ""
+
+
+def _speaker(tok) -> str:
+    """Who a speaker phrase names: a name in apposition or after "at/from" wins over the description
+    ("the airline's director, Ines Karlsson" -> Ines Karlsson; "lawyers at Marlow & Pike" -> Marlow & Pike)."""
+    if tok.pos_ != "PROPN":
+        for c in tok.children:
+            if c.dep_ == "appos" and c.pos_ == "PROPN":
+                return _phrase(c)
+            if c.dep_ == "prep" and c.lower_ in ("at", "from", "for", "with"):
+                g = next((g for g in c.children if g.dep_ == "pobj" and g.pos_ == "PROPN"), None)
+                if g is not None:
+                    return _phrase(g)
+    return _phrase(tok)
 
 
 def _phrase(tok) -> str:
