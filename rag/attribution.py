@@ -92,7 +92,7 @@ def judge(sentence: str, passage: str, *, embed: Embed | None = None, min_recall
     `embed(texts) -> vectors` (e.g. `Embedder.cached`) lets synonyms align; without it only lemmas do."""
     s, p = nlp.analyze(sentence), nlp.analyze(passage)
     sims = _Sims(embed, {e.norm for a in (s, p) for e in a.entities if e.label in _ENTITY_LABELS}
-                 | names(sentence) | names(passage))
+                 | names(sentence) | names(passage), {c.source for c in p.claims if c.source and not c.source.istitle()})
     structure = _claims_check(s, p, sims)
     if structure and not structure[0]:
         return Verdict(False, structure[2], structure[1])
@@ -166,6 +166,18 @@ def _narrated(claims) -> list[nlp.Claim]:
             c.source.split()[-1] in _NARRATOR else c for c in claims]
 
 
+def _same_source(a: str, b: str, sims: "_Sims") -> bool:
+    """Two speakers may be one: equal or aliased names, or a description ("the club", "the developer") for a
+    name, unless the passage itself gives that description a say of its own ("analysts said ...")."""
+    same = _same(a, b, sims)
+    if same is not None:
+        if same or (sims.is_name(a) and sims.is_name(b)):
+            return bool(same)
+        described = b if sims.is_name(a) else a if sims.is_name(b) else ""
+        return bool(described) and described not in sims.speakers
+    return True
+
+
 def _cue_match(sc: nlp.Claim, pc: nlp.Claim) -> bool:
     """A claim retold through its cue ("a charge X denied" / "X rejects it") has the predicate of what it refers to."""
     return bool(sc.cue and sc.cue == pc.cue)
@@ -192,7 +204,7 @@ def _compare(sc: nlp.Claim, pc: nlp.Claim, sims: "_Sims") -> list[tuple[str, str
     plan_like = sc.stance in _PLAN_LIKE or pc.stance in _PLAN_LIKE
     if plan_like and not (sc.source and pc.source and _same(sc.source, pc.source, sims) is False):
         pass  # "X plans to Y" retold as "X will Y", "aiming to": a question of modality, compared below
-    elif sc.source != pc.source and not (sc.source and pc.source and _same(sc.source, pc.source, sims) is not False):
+    elif sc.source != pc.source and not (sc.source and pc.source and _same_source(sc.source, pc.source, sims)):
         if not sc.source and pc.source:
             out.append(("attribution", f"stated as fact, but the passage attributes it to {pc.source} "
                                        f"({pc.cue or pc.stance})"))
@@ -275,15 +287,14 @@ def _hard_facts(sentence, passage, s, p, aligned):
     facts, ev = hard_facts(sentence), hard_facts(passage)
     nums = facts["numbers"] - ev["numbers"]
     if nums:
-        pv = {(round(q.value, 6), q.unit) for q in p.quantities} | {(round(q.value, 6), "") for q in p.quantities}
-        for q in s.quantities:
-            if (round(q.value, 6), q.unit) in pv or (round(q.value, 6), "") in pv:
+        for q in s.quantities:  # "$2.5 billion" for "$2.5bn", "a fifth" for "20%", "280 of 1,400" for "20% of 1,400"
+            if _amount_supported(q, p.quantities):
                 nums -= {n for n in nums if n in q.text.lower().replace(",", "")} | set(
                     re.findall(r"\b[a-z]+\b", q.text.lower()))
         if nums:
             return "numbers", f"numbers not in the passage: {', '.join(sorted(nums)[:3])}"
     for q in s.quantities:
-        if re.search(r"\d", q.text) and not any(_same_amount(q, r) for r in p.quantities):
+        if re.search(r"\d", q.text) and not _amount_supported(q, p.quantities):
             return "numbers", f"the amount {q.text!r} is not in the passage"
     ev_lower = passage.lower().replace("’", "'")
     ev_countries = {lexicon.country_of(w) for w in re.findall(r"[\w.']+", passage)} - {""}
@@ -300,8 +311,29 @@ def _hard_facts(sentence, passage, s, p, aligned):
     return None
 
 
+def _amount_supported(q: nlp.Quantity, theirs) -> bool:
+    """The amount is one of the passage's, or exactly follows from two of them (a share of a total,
+    a part of a whole): "35% of the $400 million" for "$140 million of the $400 million"."""
+    if any(_same_amount(q, r) for r in theirs):
+        return True
+    if q.unit.startswith("of "):
+        share = nlp.Quantity(q.text, q.start, q.end, 100 * q.value / max(float(q.unit[3:]), 1.0), "%")
+        if any(_same_amount(share, r) for r in theirs):
+            return True
+    amounts = [r for r in theirs if r.unit != "%" and r.value]
+    shares = [r.value for r in theirs if r.unit == "%"] + [100 * r.value / float(r.unit[3:]) for r in theirs
+                                                          if r.unit.startswith("of ") and r.unit[3:] != "0"]
+    if q.unit == "%":
+        return any(_close(q.value, 100 * a.value / b.value) for a in amounts for b in amounts if a is not b)
+    return any(_close(q.value, pct * b.value / 100) for pct in shares for b in amounts)
+
+
+def _close(x: float, y: float) -> bool:
+    return abs(x - y) <= 1e-6 * max(abs(x), abs(y), 1.0)
+
+
 def _same_amount(q: nlp.Quantity, r: nlp.Quantity) -> bool:
-    if abs(q.value - r.value) > 1e-9 * max(abs(q.value), abs(r.value), 1.0):
+    if not _close(q.value, r.value):
         return False
     # only typed units can disagree: 30% is not $30; "1,200 positions" and "1,200 jobs" are one count
     typed = lambda u: u == "%" or u.isupper()  # noqa: E731
@@ -441,8 +473,9 @@ class _Sims:
     _vectors: "OrderedDict[str, object]" = OrderedDict()
     _lock = threading.Lock()
 
-    def __init__(self, embed: Embed | None, names: set[str] = frozenset()):
+    def __init__(self, embed: Embed | None, names: set[str] = frozenset(), speakers: set[str] = frozenset()):
         self.embed, self.names = embed, names
+        self.speakers = {x for x in speakers if x not in names}  # the passage's speakers that are descriptions
 
     def is_name(self, arg: str) -> bool:
         return arg in self.names or any(lexicon.country_of(w) for w in arg.split())

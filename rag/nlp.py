@@ -313,7 +313,12 @@ _SCALE = {"hundred": 1e2, "thousand": 1e3, "million": 1e6, "billion": 1e9, "tril
           "mn": 1e6, "mln": 1e6, "bn": 1e9, "b": 1e9, "tn": 1e12, "dozen": 12.0}
 _CURRENCY = {"$": "USD", "us$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "dollar": "USD", "euro": "EUR",
              "pound": "GBP", "yuan": "CNY", "yen": "JPY", "renminbi": "CNY", "rupee": "INR", "franc": "CHF"}
-_FRACTION = {"half": 50.0, "third": 100 / 3, "quarter": 25.0}
+_DENOM = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4, "fifth": 5, "fifths": 5,
+          "tenth": 10, "tenths": 10}
+_FRACTION_RE = re.compile(r"\b(?:(a|an|one|two|three|four|nine)[- ])?(half|halves|thirds?|quarters?|fifths?|tenths?)\b"
+                          r"(?=\s+(?:of|the|its|their|in|by|from)\b|[.,;]|\s*$)", re.I)
+_RATIO_RE = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:in|out\s+of)\s+(?:every\s+)?(?:a\s+)?"
+                       r"(\d+|ten|twenty|hundred|thousand|million)\b", re.I)
 _NUMWORD = "|".join(sorted(list(_SMALL) + list(_TENS), key=len, reverse=True))
 _QTY = re.compile(
     rf"(?P<cur>us\$|\$|€|£|¥)?\s?(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|(?:{_NUMWORD})(?:[- ](?:{_NUMWORD}))?|an?)"
@@ -373,10 +378,18 @@ def quantities(text: str, tokens: tuple[Token, ...] = ()) -> list[Quantity]:
         elif not unit:
             unit = _noun_after(m.end(), tokens)
         out.append(Quantity(text[first:m.end()].strip(), first, m.end(), value, unit))
-    for m in re.finditer(r"\b(?:(one|a|two)[- ])?(half|third|thirds|quarter)\s+of\b", text, re.I):
-        base = _FRACTION[m[2].lower().rstrip("s")]
-        k = 2.0 if (m[1] or "").lower() == "two" else 1.0
-        out.append(Quantity(m.group(), m.start(), m.end(), round(base * k, 4), "%"))
+    for m in _FRACTION_RE.finditer(text):
+        k = _num(m[1]) if m[1] else 1.0
+        den = _DENOM[m[2].lower()]
+        if not m[1] and den != 2:
+            continue  # "the third quarter", "a fifth game": a fraction needs its count ("a fifth", "two-fifths")
+        out = [q for q in out if not (m.start() <= q.start < m.end())]
+        out.append(Quantity(m.group(), m.start(), m.end(), round(100 * (k or 1.0) / den, 6), "%"))
+    for m in _RATIO_RE.finditer(text):  # "one in a hundred", "71 out of every 100"
+        a, b = _num(m[1]), _num(m[2]) if m[2].isdigit() else _SCALE.get(m[2].lower(), _num(m[2]))
+        if a is not None and b:
+            out = [q for q in out if not (m.start() <= q.start < m.end())]
+            out.append(Quantity(m.group(), m.start(), m.end(), round(100 * a / b, 6), "%"))
     return sorted(out, key=lambda q: q.start)
 
 
@@ -451,8 +464,15 @@ def _claims(sent) -> list[Claim]:
         contents += [c for c in t.children if c.dep_ == "dobj" and c.pos_ == "VERB"]  # "denied accessing"
         if t.dep_ == "ccomp" and t.head.pos_ in ("VERB", "AUX") and not contents and t.head.i < t.i:
             contents = [t.head]  # "S, X said" parsed with S's verb as the head
+        root = sent.root
+        if (t.dep_ in ("acl", "relcl") and not contents and t.head.pos_ in ("NOUN", "PROPN") and root.i < t.head.i
+                and root.pos_ in ("VERB", "AUX") and not any(c.dep_ in ("dobj", "nsubj") for c in t.children)
+                and sent.doc[max(t.head.left_edge.i - 1, 0)].text == ","):
+            contents, src = [root], _speaker(t.head)  # "S, the two companies announced": the speaker read as a noun
         anaphoric = any(c.dep_ in ("dobj", "nsubjpass") and c.lemma_.lower() in _ANAPHORA for c in t.children) or (
             t.dep_ == "relcl" and t.head.lemma_.lower() in _ANAPHORA)
+        if STANCE[lemma] == "assert" and not contents and not anaphoric:
+            continue  # "reported a decline", "will add 14 routes": a reporting verb without a clause reports nothing
         cues.append((len(list(t.ancestors)), t, src, lemma, stance, contents, anaphoric))
         modal = next((c.lemma_.lower() for c in t.children if c.dep_ == "aux" and c.lemma_.lower() in MODALS), "")
         if modal:  # "X will say that ...": the content is not yet asserted
@@ -528,8 +548,18 @@ def _source(cue) -> str:
             if c.dep_ == "nsubj" and c.lower_ in ("which", "that", "who") and cue.dep_ == "relcl":
                 return _phrase(cue.head)
             return _speaker(c)
-    if cue.dep_ == "conj" and cue.head.lemma_.lower() in STANCE:
-        return _source(cue.head)
+    if cue.dep_ in ("conj", "advcl", "xcomp") and cue.head.lemma_.lower() in STANCE:
+        return _source(cue.head)  # "..., the bank said, adding that ..."
+    if cue.dep_ == "ROOT" and cue.i > 0 and any(c.dep_ == "ccomp" and c.i < cue.i for c in cue.children):
+        # "S, the airline's director, Ines Karlsson, said." with the speaker misattached inside S:
+        # the noun phrase just before the verb is who speaks
+        tok = cue.doc[cue.i - 1]
+        while tok.is_punct and tok.i > cue.sent.start:
+            tok = cue.doc[tok.i - 1]
+        while tok.dep_ in ("compound", "appos", "flat") and tok.head.i < cue.i:
+            tok = tok.head
+        if tok.pos_ in ("NOUN", "PROPN"):
+            return _speaker(tok)
     return ""
 
 
