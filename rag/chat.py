@@ -148,8 +148,7 @@ class Chat:
         return session.messages
 
     def _article_text(self, doc_id: str) -> str | None:
-        art = self.explainer.store.article(doc_id)
-        return art.text if art else None
+        return self.explainer._article_text(doc_id)  # the explainer's cache, reloaded when the store changes
 
     def rate(self, session: Session, data: gr.LikeData, request: gr.Request) -> None:
         """Store a like/dislike with the question, answer and citations the server produced."""

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import _offline  # noqa: F401
 from .config import ENV_VARS, Settings
-from .errors import RagError, StoreCorrupt
+from .errors import ExtraMissing, RagError, StoreCorrupt
 from .question import for_log
 
 
@@ -91,13 +91,17 @@ def cmd_ask(args) -> int:
 
 
 def _batch(bot, path: Path, trace: bool = False) -> int:
-    """One answer object per input line; a failing line yields {"id", "error"} and the batch goes on."""
+    """One answer object per input line; a failing line yields {"id", "error"} and the batch goes on.
+
+    Exit 1 when any line failed, so a script running the batch notices.
+    """
     src = sys.stdin if str(path) == "-" else open(path, encoding="utf-8")
-    failures = 0
+    failures = asked = 0
     with src:
         for lineno, line in enumerate(src, 1):
             if not line.strip():
                 continue
+            asked += 1
             item_id = None
             try:
                 item = json.loads(line)
@@ -114,6 +118,10 @@ def _batch(bot, path: Path, trace: bool = False) -> int:
                 out = {"id": item_id if item_id is not None else lineno, "error": f"internal error ({type(e).__name__})"}
             failures += "error" in out
             print(json.dumps(out, ensure_ascii=False), flush=True)
+    if failures:
+        print(f'error: {failures} of {asked} questions failed; their lines carry an "error" instead of an answer',
+              file=sys.stderr)
+        return 1
     return 0
 
 
@@ -141,7 +149,16 @@ def cmd_eval(args) -> int:
     return 0 if run.passed else 1
 
 
+# What `rag serve` needs beyond the core: the `ui` extra in pyproject.toml.
+UI_PACKAGES = ("fastapi", "gradio", "uvicorn", "swagger_ui_bundle")
+
+
 def cmd_serve(args) -> int:
+    import importlib.util
+
+    missing = [m for m in UI_PACKAGES if importlib.util.find_spec(m) is None]
+    if missing:  # before the models load, and instead of an ImportError from deep inside
+        raise ExtraMissing("rag serve", missing, "ui")
     from .server import serve
 
     serve(Settings.from_env(store_dir=Path(args.store) if args.store else None, host=args.host, port=args.port))

@@ -5,46 +5,11 @@ Core functions take explicit arguments; only edges call `Settings.from_env()`.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
+from typing import get_type_hints
 
 ROOT = Path(__file__).resolve().parent.parent
-
-# Every variable the project reads, with its meaning; the README table is made from this.
-ENV_VARS = {
-    "RAG_STORE": "folder of the embedded Chroma store (default: data/store)",
-    "RAG_CHROMA_URL": "use a Chroma server instead, e.g. http://127.0.0.1:8000",
-    "RAG_CORPUS": "folder of articles to ingest (default: corpus/)",
-    "RAG_EMBED_MODEL": "sentence-transformers model folder (default: bundled all-MiniLM-L6-v2)",
-    "RAG_CHUNK_TOKENS": "target chunk size in tiktoken tokens (default: 160)",
-    "RAG_CHUNK_OVERLAP": "overlap between chunks in tokens, whole sentences (default: 40)",
-    "RAG_TOP_K": "passages retrieved per question (default: 6)",
-    "RAG_EXCLUDE_FAQ": "1 to leave FAQ blocks out of the index (default: 0)",
-    "RAG_BACKEND": "answer backend: extractive (default), llamacpp or openai",
-    "RAG_LLM_BASE_URL": "OpenAI-compatible endpoint for the openai backend, e.g. http://127.0.0.1:8080/v1",
-    "RAG_LLM_MODEL": "model name sent to that endpoint (default: none, the server's own)",
-    "RAG_LLM_API_KEY": "API key for that endpoint, sent as a bearer token, never logged (default: none)",
-    "RAG_LLM_TIMEOUT": "seconds a model may take to answer before the extractive answer is used (default: 30)",
-    "RAG_LLM_MAX_TOKENS": "longest draft a model may write, in tokens (default: 200)",
-    "RAG_LLAMACPP_MODEL": "GGUF file for the llamacpp backend (default: bundled SmolLM2-135M-Instruct)",
-    "RAG_LLAMACPP_THREADS": "CPU threads for the llamacpp backend (default: all cores)",
-    "RAG_LLAMACPP_CTX": "context window of the llamacpp backend in tokens (default: 4096)",
-    "RAG_MAX_QUESTION_CHARS": "longest accepted question (default: 1000)",
-    "RAG_MAX_FILE_MB": "larger corpus files are skipped (default: 20)",
-    "RAG_LOG_LEVEL": "log level of the rag logger on stderr: DEBUG, INFO, WARNING (default) or ERROR",
-    "RAG_HOST": "address the chat server listens on (default: 127.0.0.1)",
-    "RAG_PORT": "port of the chat server (default: 7860)",
-    "RAG_TITLE": "title shown above the chat",
-    "RAG_DISCLAIMER": "line shown under the chat",
-    "RAG_ALLOWED_ORIGINS": "comma-separated origins that may embed the chat and call /api, e.g. https://news.example (default: none, same origin only)",
-    "RAG_RATE_LIMIT": "questions per minute per client, chat and API together (default: 20; 0 turns the limit off)",
-    "RAG_RATE_BURST": "questions a client may ask in a row before the per-minute rate applies (default: 8)",
-    "RAG_WORKERS": "answers computed at the same time, per entry point (default: 2)",
-    "RAG_QUEUE_SIZE": "chat questions waiting before new ones are turned away (default: 32)",
-    "RAG_MAX_BODY_KB": "largest accepted request body in KB (default: 64)",
-    "RAG_FEEDBACK": "SQLite file of readers' like/dislike (default: data/feedback.sqlite3)",
-    "RAG_ADMIN_TOKEN": "editors' token: /api/ask?trace=1 returns an answer's trace only with it, as Authorization: Bearer TOKEN (default: none, traces never served)",
-}
 
 DEFAULT_TITLE = "Ask about this story"
 DEFAULT_DISCLAIMER = "Answers are drawn from our coverage and may be incomplete; check the cited articles."
@@ -124,90 +89,155 @@ def parse_origins(value) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+def setting(env: str, help: str, default=MISSING, *, factory=None, parse=None, shown: str = ""):
+    """Declare one setting: its RAG_* variable, what it means, its default.
+
+    The field's type says how the variable is read (`parse` when a plain type cannot);
+    `shown` is the default as the help and the README state it, when the value itself
+    would not do (a computed path, "all cores").
+    """
+    meta = {"env": env, "help": help, "parse": parse, "shown": shown}
+    if factory is not None:
+        return field(default_factory=factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
 @dataclass(frozen=True)
 class Settings:
-    store_dir: Path = ROOT / "data" / "store"
-    chroma_url: str = ""
-    corpus_dir: Path = ROOT / "corpus"
-    embed_model: str = field(default_factory=_bundled_model)
-    chunk_tokens: int = 160
-    chunk_overlap: int = 40
-    top_k: int = 6
-    exclude_faq: bool = False
-    backend: str = "extractive"
-    # model backends (rag/backends/openai.py, llamacpp.py)
-    llm_base_url: str = ""
-    llm_model: str = ""
-    llm_api_key: Secret = field(default_factory=Secret)
-    llm_timeout: float = 30.0
-    llm_max_tokens: int = 200
-    llamacpp_model: str = ""
-    llamacpp_threads: int = field(default_factory=lambda: _cores())
-    llamacpp_ctx: int = 4096
-    max_question_chars: int = 1000
-    max_file_mb: float = 20.0
-    log_level: str = "WARNING"
+    """Every setting, each declared once; `from_env` reads them, `DOCS` (and so `rag --help`) describes them."""
+
+    store_dir: Path = setting("RAG_STORE", "folder of the embedded Chroma store", ROOT / "data" / "store")
+    chroma_url: str = setting("RAG_CHROMA_URL", "use a Chroma server instead, e.g. http://127.0.0.1:8000", "")
+    corpus_dir: Path = setting("RAG_CORPUS", "folder of articles to ingest", ROOT / "corpus", shown="corpus/")
+    embed_model: str = setting("RAG_EMBED_MODEL", "sentence-transformers model folder", factory=_bundled_model,
+                               shown="bundled all-MiniLM-L6-v2")
+    chunk_tokens: int = setting("RAG_CHUNK_TOKENS", "target chunk size in tiktoken tokens", 160)
+    chunk_overlap: int = setting("RAG_CHUNK_OVERLAP", "overlap between chunks in tokens, whole sentences", 40)
+    top_k: int = setting("RAG_TOP_K", "passages retrieved per question", 6)
+    exclude_faq: bool = setting("RAG_EXCLUDE_FAQ", "1 to leave FAQ blocks out of the index", False)
+    backend: str = setting("RAG_BACKEND", "answer backend: extractive, llamacpp or openai", "extractive")
+    # model backends (rag/backends/openai.py, llamacpp.py), which see them as `LLMSettings`
+    llm_base_url: str = setting("RAG_LLM_BASE_URL", "OpenAI-compatible endpoint for the openai backend, "
+                                                    "e.g. http://127.0.0.1:8080/v1", "")
+    llm_model: str = setting("RAG_LLM_MODEL", "model name sent to that endpoint", "", shown="none, the server's own")
+    llm_api_key: Secret = setting("RAG_LLM_API_KEY", "API key for that endpoint, sent as a bearer token, never logged",
+                                  factory=Secret, shown="none")
+    llm_timeout: float = setting("RAG_LLM_TIMEOUT", "seconds a model may take to answer before the extractive "
+                                                    "answer is used", 30.0, parse=_positive(float))
+    llm_max_tokens: int = setting("RAG_LLM_MAX_TOKENS", "longest draft a model may write, in tokens", 200,
+                                  parse=_positive(int))
+    llamacpp_model: str = setting("RAG_LLAMACPP_MODEL", "GGUF file for the llamacpp backend", "",
+                                  shown="bundled SmolLM2-135M-Instruct")
+    llamacpp_threads: int = setting("RAG_LLAMACPP_THREADS", "CPU threads for the llamacpp backend", factory=_cores,
+                                    parse=_positive(int), shown="all cores")
+    llamacpp_ctx: int = setting("RAG_LLAMACPP_CTX", "context window of the llamacpp backend in tokens", 4096,
+                                parse=_positive(int))
+    max_question_chars: int = setting("RAG_MAX_QUESTION_CHARS", "longest accepted question", 1000)
+    max_file_mb: float = setting("RAG_MAX_FILE_MB", "larger corpus files are skipped", 20.0)
+    log_level: str = setting("RAG_LOG_LEVEL", "log level of the rag logger on stderr: DEBUG, INFO, WARNING or ERROR",
+                             "WARNING", parse=_log_level)
     # the chat server (rag serve, ui.py)
-    host: str = "127.0.0.1"
-    port: int = 7860
-    title: str = DEFAULT_TITLE
-    disclaimer: str = DEFAULT_DISCLAIMER
-    allowed_origins: tuple[str, ...] = ()
-    rate_per_min: float = 20.0
-    rate_burst: int = 8
-    workers: int = 2
-    queue_size: int = 32
-    max_body_kb: int = 64
-    feedback_path: Path = ROOT / "data" / "feedback.sqlite3"
-    admin_token: Secret = field(default_factory=Secret)
+    host: str = setting("RAG_HOST", "address the chat server listens on", "127.0.0.1")
+    port: int = setting("RAG_PORT", "port of the chat server", 7860)
+    title: str = setting("RAG_TITLE", "title shown above the chat", DEFAULT_TITLE)
+    disclaimer: str = setting("RAG_DISCLAIMER", "line shown under the chat", DEFAULT_DISCLAIMER)
+    allowed_origins: tuple[str, ...] = setting(
+        "RAG_ALLOWED_ORIGINS", "comma-separated origins that may embed the chat and call /api, e.g. https://news.example",
+        (), parse=parse_origins, shown="none, same origin only")
+    rate_per_min: float = setting("RAG_RATE_LIMIT", "questions per minute per client, chat and API together; "
+                                                    "0 turns the limit off", 20.0)
+    rate_burst: int = setting("RAG_RATE_BURST", "questions a client may ask in a row before the per-minute rate "
+                                                "applies", 8)
+    workers: int = setting("RAG_WORKERS", "answers computed at the same time, per entry point", 2)
+    queue_size: int = setting("RAG_QUEUE_SIZE", "chat questions waiting before new ones are turned away", 32)
+    max_body_kb: int = setting("RAG_MAX_BODY_KB", "largest accepted request body in KB", 64)
+    feedback_path: Path = setting("RAG_FEEDBACK", "SQLite file of readers' like/dislike", ROOT / "data" / "feedback.sqlite3")
+    admin_token: Secret = setting("RAG_ADMIN_TOKEN", "editors' token: /api/ask?trace=1 returns an answer's trace only "
+                                  "with it, as Authorization: Bearer TOKEN", factory=Secret,
+                                  shown="none, traces are never served")
 
     @classmethod
     def from_env(cls, env: dict | None = None, **overrides) -> "Settings":
-        """Build settings from RAG_* variables; keyword overrides (CLI flags) win."""
+        """Build settings from RAG_* variables; keyword overrides (CLI flags) win, then variables, then defaults."""
         env = os.environ if env is None else env
-        s = cls()
-        read = {
-            "store_dir": ("RAG_STORE", Path),
-            "chroma_url": ("RAG_CHROMA_URL", str),
-            "corpus_dir": ("RAG_CORPUS", Path),
-            "embed_model": ("RAG_EMBED_MODEL", str),
-            "chunk_tokens": ("RAG_CHUNK_TOKENS", int),
-            "chunk_overlap": ("RAG_CHUNK_OVERLAP", int),
-            "top_k": ("RAG_TOP_K", int),
-            "exclude_faq": ("RAG_EXCLUDE_FAQ", lambda v: v.strip().lower() in {"1", "true", "yes"}),
-            "backend": ("RAG_BACKEND", str),
-            "llm_base_url": ("RAG_LLM_BASE_URL", str),
-            "llm_model": ("RAG_LLM_MODEL", str),
-            "llm_api_key": ("RAG_LLM_API_KEY", Secret),
-            "llm_timeout": ("RAG_LLM_TIMEOUT", _positive(float)),
-            "llm_max_tokens": ("RAG_LLM_MAX_TOKENS", _positive(int)),
-            "llamacpp_model": ("RAG_LLAMACPP_MODEL", str),
-            "llamacpp_threads": ("RAG_LLAMACPP_THREADS", _positive(int)),
-            "llamacpp_ctx": ("RAG_LLAMACPP_CTX", _positive(int)),
-            "max_question_chars": ("RAG_MAX_QUESTION_CHARS", int),
-            "max_file_mb": ("RAG_MAX_FILE_MB", float),
-            "log_level": ("RAG_LOG_LEVEL", _log_level),
-            "host": ("RAG_HOST", str),
-            "port": ("RAG_PORT", int),
-            "title": ("RAG_TITLE", str),
-            "disclaimer": ("RAG_DISCLAIMER", str),
-            "allowed_origins": ("RAG_ALLOWED_ORIGINS", parse_origins),
-            "rate_per_min": ("RAG_RATE_LIMIT", float),
-            "rate_burst": ("RAG_RATE_BURST", int),
-            "workers": ("RAG_WORKERS", int),
-            "queue_size": ("RAG_QUEUE_SIZE", int),
-            "max_body_kb": ("RAG_MAX_BODY_KB", int),
-            "feedback_path": ("RAG_FEEDBACK", Path),
-            "admin_token": ("RAG_ADMIN_TOKEN", Secret),
-        }
         values = {}
-        for name, (var, conv) in read.items():
-            if env.get(var, "").strip():
+        for doc in DOCS:
+            raw = env.get(doc.env, "").strip()
+            if raw:
                 try:
-                    values[name] = conv(env[var].strip())
+                    values[doc.name] = _PARSE[doc.name](raw)
                 except ValueError:
                     from .errors import RagError
 
-                    raise RagError(f"{var}={env[var]!r} is not valid: {ENV_VARS[var]}") from None
+                    raise RagError(f"{doc.env}={env[doc.env]!r} is not valid: {doc.line}") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return replace(s, **values)
+        return replace(cls(), **values)
+
+    @property
+    def llm(self) -> "LLMSettings":
+        """What a model backend needs, and nothing else."""
+        return LLMSettings(base_url=self.llm_base_url, model=self.llm_model, api_key=self.llm_api_key,
+                           timeout=self.llm_timeout, max_tokens=self.llm_max_tokens,
+                           llamacpp_model=self.llamacpp_model, llamacpp_threads=self.llamacpp_threads,
+                           llamacpp_ctx=self.llamacpp_ctx)
+
+
+@dataclass(frozen=True)
+class LLMSettings:
+    """The model backends' part of `Settings` (made by `Settings.llm`, which holds the defaults)."""
+
+    base_url: str
+    model: str
+    api_key: Secret
+    timeout: float
+    max_tokens: int
+    llamacpp_model: str
+    llamacpp_threads: int
+    llamacpp_ctx: int
+
+
+@dataclass(frozen=True)
+class SettingDoc:
+    """One setting as `rag --help` and the README describe it."""
+
+    name: str
+    env: str
+    help: str
+    default: str  # as shown: "160", "data/store", "none", "all cores"
+
+    @property
+    def line(self) -> str:
+        return f"{self.help} (default: {self.default})"
+
+
+def _shown(value) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, Path):
+        return str(value.relative_to(ROOT)) if value.is_relative_to(ROOT) else str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if value in ("", ()):
+        return "none"
+    if isinstance(value, str) and " " in value:
+        return f'"{value}"'
+    return str(value)
+
+
+def _docs() -> tuple[SettingDoc, ...]:
+    out = []
+    for f in fields(Settings):
+        m = f.metadata
+        if f.default is MISSING and not m["shown"]:
+            raise TypeError(f"Settings.{f.name}: a computed default needs shown=")
+        out.append(SettingDoc(f.name, m["env"], m["help"], m["shown"] or _shown(f.default)))
+    return tuple(out)
+
+
+# How a variable's text becomes the field's value, by the field's type (a setting's own `parse` wins).
+_BY_TYPE = {str: str, Path: Path, int: int, float: float, Secret: Secret,
+            bool: lambda v: v.strip().lower() in {"1", "true", "yes"}}
+_TYPES = get_type_hints(Settings)
+_PARSE = {f.name: f.metadata["parse"] or _BY_TYPE[_TYPES[f.name]] for f in fields(Settings)}
+DOCS = _docs()
+ENV_VARS = {d.env: d.line for d in DOCS}  # every variable the project reads, with its meaning

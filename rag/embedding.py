@@ -39,6 +39,8 @@ class Embedder:
         self.dim = len(self._model.get_query_embedding("dimension probe"))
         self._cache: OrderedDict[str, list[float]] = OrderedDict()
         self._cache_size = cache_size
+        # Requests answer on several threads at once: one evicting while another reads would be a KeyError.
+        self._cache_lock = threading.Lock()
         self._queries: OrderedDict[str, list[float]] = OrderedDict()
         self._query_lock = threading.Lock()
 
@@ -70,27 +72,34 @@ class Embedder:
 
     def missing(self, texts) -> list[str]:
         """The texts `cached` would have to embed."""
-        return [t for t in dict.fromkeys(texts) if t not in self._cache]
+        texts = list(dict.fromkeys(texts))
+        with self._cache_lock:
+            return [t for t in texts if t not in self._cache]
 
     def remember(self, vectors: dict[str, list[float]]) -> None:
         """Add vectors computed elsewhere (the store keeps those of quotable sentences)."""
-        for t, v in vectors.items():
-            self._cache[t] = v
-        while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+        with self._cache_lock:
+            self._cache.update(vectors)
+            self._trim()
 
     def cached(self, texts: list[str]) -> list[list[float]]:
         """Embed texts, reusing vectors of texts seen recently (the same passages recur)."""
-        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
-        for t, v in zip(missing, self.documents(missing)):
-            self._cache[t] = v
-        out = []
-        for t in texts:
-            self._cache.move_to_end(t)
-            out.append(self._cache[t])
+        with self._cache_lock:
+            found = {t: self._cache[t] for t in texts if t in self._cache}
+        # The model runs outside the lock (other requests keep reading), and the answer is built from
+        # `found`: another thread may evict any of these texts meanwhile.
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        found.update(zip(missing, self.documents(missing)))
+        with self._cache_lock:
+            for t in texts:
+                self._cache[t] = found[t]
+                self._cache.move_to_end(t)
+            self._trim()
+        return [found[t] for t in texts]
+
+    def _trim(self) -> None:
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
-        return out
 
 
 def _folder_digest(folder: Path) -> str:

@@ -73,6 +73,14 @@ class ModelMissing(RagError):
         super().__init__(f"{what} is not available. {hint}")
 
 
+class ExtraMissing(RagError):
+    def __init__(self, what: str, packages: list[str], extra: str):
+        super().__init__(
+            f"{what} needs {', '.join(packages)}, which {'is' if len(packages) == 1 else 'are'} not installed. "
+            f"Install the {extra} extra with: pip install -e '.[{extra}]'"
+        )
+
+
 class BadQuestion(RagError):
     """A question the service will not process (empty, too long, malformed)."""
 

@@ -19,11 +19,13 @@ from .citations import check_answer, split_cited, verify
 from .config import Settings
 from .embedding import Embedder
 from .errors import BackendError, BadQuestion, StoreMismatch
+from .facts import ArticleFacts, article_facts
 from .ingest import fingerprint
 from .question import aimed_at_model, condense, for_log, parse_history, validate, validate_top_k
 from .retrieve import Retriever
 from .store import Store
 from .types import Answer, Citation, Hit, Trace, Turn
+from .understand import understand
 
 log = logging.getLogger("rag")
 
@@ -106,7 +108,7 @@ class Explainer:
         except BackendError as e:
             failure, query = e, condense(q, turns)
         request = self._request(q, turns, top_k, query=query)
-        trace = Trace(query=query, passages=[_passage(h) for h in request.hits])
+        trace = Trace(query=query, passages=[_passage(h) for h in request.hits], asked=_asked(request.asked))
         trace.timings["retrieve"] = ms()
         answer = None
         draft = ""
@@ -142,6 +144,10 @@ class Explainer:
                     fb.notice = UNVERIFIED
                 answer = fb
         answer.backend = self.backend.name
+        trace.notes = [n for n in request.notes if not n.startswith("notice: ")]
+        covered = [n[len("notice: "):] for n in request.notes if n.startswith("notice: ")]
+        if answer.refused and covered and not answer.notice:
+            answer.notice = covered[0]  # built from years in the coverage: no corpus or model text
         answer.trace = trace
         answer = self._gate(answer)
         if shown:
@@ -151,12 +157,14 @@ class Explainer:
 
     def _request(self, q: str, turns: list[Turn], top_k: int | None, query: str | None = None) -> Request:
         query = condense(q, turns) if query is None else query
+        asked = understand(query)
         emb = self.embedder.query(query)
         hits = self.retriever.search(query, top_k, embedding=emb)
         lex = self.retriever.lexical
         top_idf = lex.idf("\x00")  # the idf of a term seen nowhere: an upper bound
         return Request(question=q, query=query, hits=hits, history=turns, query_embedding=emb,
-                       idf=lambda t: lex.idf(t) if lex.knows(t) else top_idf, in_corpus=lex.knows)
+                       idf=lambda t: lex.idf(t) if lex.knows(t) else top_idf, in_corpus=lex.knows,
+                       asked=asked, article=self._article)
 
     @staticmethod
     def _draft(backend: Backend, request: Request) -> str:
@@ -211,6 +219,10 @@ class Explainer:
         return answer
 
     def _article_text(self, doc_id: str) -> str | None:
+        return self._article(doc_id)[0]
+
+    def _article(self, doc_id: str) -> tuple[str | None, ArticleFacts | None]:
+        """An article's text and sentence facts (cached until the store changes)."""
         gen = self.retriever.generation
         if self._texts_gen != gen:
             self._texts, self._texts_gen = {}, gen
@@ -218,7 +230,13 @@ class Explainer:
             if len(self._texts) > 256:
                 self._texts.clear()
             art = self.store.article(doc_id)
-            self._texts[doc_id] = art.text if art else None
+            if art is None:
+                self._texts[doc_id] = (None, None)
+            else:
+                facts = ArticleFacts.from_json(getattr(art, "facts", "") or "")
+                if facts is None:  # not stored with the article: work it out once per process
+                    facts = article_facts([art.text], [art.published])[0]
+                self._texts[doc_id] = (art.text, facts)
         return self._texts[doc_id]
 
     # ------------------------------------------------------------------ state
@@ -235,6 +253,13 @@ class Explainer:
         for a in self.store.articles():
             out.extend(p.question for p in a.faq)
         return list(dict.fromkeys(out))[:limit]
+
+
+def _asked(a) -> dict:
+    if a is None:
+        return {}
+    return {"kind": a.kind, "years": sorted(a.years), "quarters": sorted([list(q) for q in a.quarters], key=str),
+            "entities": [e.text for e in a.entities], "ordinal": a.ordinal, "latest": a.latest}
 
 
 def _passage(h: Hit) -> dict:

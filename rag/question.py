@@ -67,12 +67,15 @@ def validate(question, max_chars: int = 1000) -> str:
     return q
 
 
+MAX_TOP_K = 50  # a request for more passages than this is refused, not slowly answered
+
+
 def validate_top_k(top_k) -> int | None:
-    """None (use the configured value) or a whole number from 1 to 50."""
+    """None (use the configured value) or a whole number from 1 to MAX_TOP_K."""
     if top_k is None:
         return None
-    if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= 50:
-        raise BadQuestion("top_k must be a whole number from 1 to 50.")
+    if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= MAX_TOP_K:
+        raise BadQuestion(f"top_k must be a whole number from 1 to {MAX_TOP_K}.")
     return top_k
 
 

@@ -108,8 +108,9 @@ def pending_html(checked: int = 0, partial: Answer | None = None, turn: int = 0)
 
 
 def refusal_html(answer: Answer) -> str:
+    note = f'<p class="notice">{esc(answer.notice)}</p>' if answer.notice else ""
     return ('<div class="refusal"><p class="refusal-head">Not in our coverage</p>'
-            f'<p>{esc(answer.answer)}</p>'
+            f'<p>{esc(answer.answer)}</p>{note}'
             '<p class="hint">Try one of the example questions below.</p></div>')
 
 

@@ -25,11 +25,6 @@ _NUM_WORDS = {
     "thousands", "million", "millions", "billion", "billions", "trillion", "trillions",
     "dozen", "dozens", "half", "percent",
 }
-_MONTHS = {
-    "january", "february", "march", "april", "may", "june", "july", "august",
-    "september", "october", "november", "december", "monday", "tuesday", "wednesday",
-    "thursday", "friday", "saturday", "sunday",
-}
 NEGATIONS = {"not", "no", "never", "none", "nor", "nobody", "nothing", "neither", "without",
              "cannot", "n't", "denied", "denies", "deny"}
 
@@ -135,9 +130,6 @@ def names(text: str) -> set[str]:
             if not w or not w[0].isupper():
                 continue
             if i == 0 and w.lower() in STOPWORDS | _COMMON_INITIAL:
-                continue
-            if w.lower() in _MONTHS:
-                out.add(w.lower())
                 continue
             out.add(w.lower())
     return out

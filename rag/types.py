@@ -121,6 +121,7 @@ class Trace:
 
     query: str = ""  # the standalone question used for retrieval (follow-ups resolved)
     draft: str = ""  # what the backend wrote, unverified
+    asked: dict = field(default_factory=dict)  # what the question was understood to ask (kind, years, names)
     passages: list[dict] = field(default_factory=list)  # retrieved: doc_id, index, start, end, score, dense, lexical
     dropped: list[tuple[str, str]] = field(default_factory=list)  # (drafted sentence, why the checker removed it)
     problems: list[str] = field(default_factory=list)  # what the final gate found (the answer was then withheld)

@@ -54,12 +54,20 @@ def test_batch_answers_every_line_and_reports_failures(cli_store, tmp_path):
         json.dumps({"id": "e", "q": "What is the capital of France?"}),
     ]))
     r = rag("ask", "--json", "--batch", str(f), "--store", str(cli_store))
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 1, r.stderr
+    assert r.stderr.strip().endswith('error: 2 of 5 questions failed; their lines carry an "error" instead of an answer')
     out = [json.loads(line) for line in r.stdout.splitlines()]
     assert [o["id"] for o in out] == ["a", 2, "c", "d", "e"]
     assert not out[0]["refused"] and "error" in out[1] and out[2]["error"] == "Please type a question."
     assert "Tongyi Qianwen" in out[3]["answer"] or "Alibaba Cloud" in out[3]["answer"]
     assert out[4]["refused"]
+
+
+def test_batch_without_failures_exits_0(cli_store):
+    lines = "\n".join(json.dumps({"id": i, "q": q}) for i, q in enumerate(["Who is accusing Alibaba?", "Why?"]))
+    r = rag("ask", "--json", "--batch", "-", "--store", str(cli_store), input=lines + "\n\n")
+    assert r.returncode == 0, r.stderr
+    assert [json.loads(line)["id"] for line in r.stdout.splitlines()] == [0, 1] and "failed" not in r.stderr
 
 
 def test_missing_store_gives_a_clear_error(tmp_path):

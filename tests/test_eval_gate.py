@@ -12,6 +12,7 @@ from rag.evaluation.metrics import ground
 from rag.evaluation.mutations import EXPECTED, Corpus, MutationReport, self_test, synthetic_goods
 from rag.evaluation.runner import EVALS, Thresholds, gate, score, summarize
 from rag.evaluation.sets import faq_items, load_sets
+from rag.explainer import _passage
 from rag.question import condense
 from rag.text import sentence_spans
 from rag.types import Answer, Citation, Turn
@@ -93,7 +94,8 @@ def _run_with(bot, world, answer_for) -> list:
     results = []
     for item in world["items"]:
         hits = world["hits"][item.id]
-        results.append(score(item, answer_for(item, hits), hits, world["chunks"], world["text_of"], TH))
+        results.append(score(item, answer_for(item, hits), [_passage(h) for h in hits], world["chunks"],
+                             world["text_of"], TH))
     return results
 
 

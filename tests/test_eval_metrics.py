@@ -5,7 +5,7 @@ from rag.errors import RagError
 from rag.evaluation.metrics import facts_found, forbidden_found, ground, overlap, rank_of, states
 from rag.evaluation.runner import EVALS, Thresholds
 from rag.evaluation.sets import load_sets
-from rag.types import Answer, Chunk, Citation, Hit
+from rag.types import Answer, Citation
 
 TEXT = ("Alibaba Cloud builds Tongyi Qianwen. Alibaba Cloud is big. Developing a model costs hundreds of millions of dollars. "
         "The company did not comment. Investors watch the dispute closely.")
@@ -109,7 +109,7 @@ def test_forbidden_strings_match_whole_words_case_insensitively():
 
 
 def test_rank_of_the_first_gold_passage():
-    hits = [Hit(Chunk("d", i, "t", i * 10, i * 10 + 5, "s"), 1.0) for i in range(4)]
+    hits = [{"doc_id": "d", "index": i, "start": i * 10, "end": i * 10 + 5} for i in range(4)]
     assert rank_of(hits, {("d", 20), ("d", 30)}) == 3
     assert rank_of(hits, {("e", 20)}) is None
 

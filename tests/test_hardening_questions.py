@@ -187,7 +187,8 @@ def test_cli_batch_survives_wrong_types_and_disguised_questions(cli_store, tmp_p
     ]
     (tmp_path / "q.jsonl").write_text("\n".join(lines), encoding="utf-8")
     r = rag("ask", "--json", "--batch", tmp_path / "q.jsonl", "--store", cli_store)
-    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert "error: 7 of 9 questions failed" in r.stderr
     out = [json.loads(ln) for ln in r.stdout.splitlines()]
     assert [o["id"] for o in out] == [1, 2, 3, 4, 5, 6, 7, 8, 9]
     assert out[0]["error"] == out[1]["error"] == out[2]["error"] == "The question must be text."

@@ -7,8 +7,9 @@ from __future__ import annotations
 import importlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
+from ..config import LLMSettings, Settings
 from ..errors import RagError
 from ..question import condense
 from ..types import Chunk, Hit, Turn
@@ -33,6 +34,10 @@ class Request:
     query_embedding: list[float] | None = None
     idf: Callable[[str], float] = lambda term: 1.0  # corpus statistics, for backends that want them
     in_corpus: Callable[[str], bool] = lambda term: True
+    asked: Any = None  # rag.understand.Asked: the kind of answer wanted and its constraints
+    # doc_id -> (article text, rag.facts.ArticleFacts), both None when unknown: a sentence's context
+    article: Callable[[str], tuple] = lambda doc_id: (None, None)
+    notes: list = field(default_factory=list)  # what the backend says about its choice (goes to the trace)
 
     @property
     def passages(self) -> list[Chunk]:
@@ -45,8 +50,8 @@ class Backend(ABC):
     name = "base"
     generative = False  # True when a language model writes the draft (it may invent; the checker decides)
 
-    def __init__(self, settings, embedder):
-        self.settings = settings
+    def __init__(self, settings: LLMSettings, embedder):
+        self.settings = settings  # only the model backends' part: `load_backend` gives `Settings.llm`
         self.embedder = embedder
 
     @abstractmethod
@@ -58,8 +63,9 @@ class Backend(ABC):
         return condense(question, history)
 
 
-def load_backend(name: str, settings, embedder) -> Backend:
-    """Instantiate a backend by registry name, or a `package.module:Class` of your own."""
+def load_backend(name: str, settings: Settings, embedder) -> Backend:
+    """Instantiate a backend by registry name, or a `package.module:Class` of your own, with the
+    model part of `settings`."""
     if name not in BACKENDS and ":" not in name:
         raise RagError(f"Unknown backend {name!r}. Choose one of: {', '.join(sorted(BACKENDS))}, "
                        "or name your own as package.module:Class.")
@@ -71,4 +77,4 @@ def load_backend(name: str, settings, embedder) -> Backend:
                        "and defines that class.") from None
     if not (isinstance(found, type) and issubclass(found, Backend)):
         raise RagError(f"{name!r} is not a Backend subclass (see rag/backends/__init__.py).")
-    return found(settings, embedder)
+    return found(settings.llm, embedder)

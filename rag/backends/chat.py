@@ -78,7 +78,7 @@ class ChatBackend(Backend):
     def generate(self, request: Request) -> Iterator[str]:
         messages = load_prompt("answer").messages(passages=quote_passages(request.passages),
                                                   question=request.query)
-        yield from self.chat(messages, self.settings.llm_max_tokens, cites=len(request.passages))
+        yield from self.chat(messages, self.settings.max_tokens, cites=len(request.passages))
 
     def condense(self, question: str, history: list[Turn]) -> str:
         """Ask the model for a standalone question; keep it only if it invents no names or numbers."""

@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterator
 
+from ..facts import Fit, fit
 from ..question import aimed_at_model, intent
 from ..text import STOPWORDS, content_terms, names, negations, numbers, sentence_spans, stem, word_count, words
 from . import REFUSAL, Backend, Request
@@ -74,6 +75,7 @@ class Extractive(Backend):
         q_names = names(req.query)
         vectors = self.embedder.cached([c.text for c in cands])
         qv = req.query_embedding or self.embedder.query(req.query)
+        fits = _fits(req, cands)
         for c, v in zip(cands, vectors):
             c.vector = v
             c.sim = sum(a * b for a, b in zip(qv, v))
@@ -82,8 +84,18 @@ class Extractive(Backend):
             c.typed = _has_type(want.answer_type, c, q_names, _plural(req.question))
             prior = 1.0 / (1 + 0.5 * (c.passage - 1))
             c.score = (0.5 * c.sim + 0.3 * c.match + 0.1 * prior + 0.1 * min(1.0, c.novelty / 0.5)
-                       + (0.15 if c.typed and want.answer_type != "open" else 0.0))
+                       + (0.15 if c.typed and want.answer_type != "open" else 0.0)
+                       - (0.05 if fits[id(c)].weak else 0.0))
         cands.sort(key=lambda c: -c.score)
+        # What the question pins down (its year, quarter, names, the kind of answer) is a hard
+        # constraint: a sentence about another year or without a name for "who" is not an answer.
+        misfits = [c for c in cands if not fits[id(c)].ok]
+        cands = [c for c in cands if fits[id(c)].ok]
+        for c in misfits[:5]:
+            req.notes.append(f"rejected {c.text[:80]!r}: {fits[id(c)].reason}")
+        if not cands:
+            _say_what_is_covered(req, misfits, fits)
+            return []
         best = cands[0]
         if best.sim < MIN_SIMILARITY and best.match < MIN_MATCH:
             return []
@@ -116,7 +128,6 @@ class Extractive(Backend):
         if rival:
             chosen.append(rival)
         covered = set().union(*(c.terms for c in chosen))
-        words_used = sum(word_count(c.text) for c in chosen)
         for c in chosen:
             c.shown = _trim(c.text, q_terms)
         words_used = sum(word_count(c.shown) for c in chosen)
@@ -138,6 +149,32 @@ class Extractive(Backend):
             covered |= c.terms
             words_used += word_count(c.shown)
         return chosen
+
+
+def _fits(req: Request, cands: list[Candidate]) -> dict:
+    """How each candidate fits the question's constraints, judged with its article's context."""
+    out = {}
+    for c in cands:
+        hit = req.hits[c.passage - 1].chunk
+        text, facts = req.article(hit.doc_id)
+        if req.asked is None or facts is None:
+            out[id(c)] = Fit(True)
+            continue
+        sent, prev = facts.at(c.start)
+        prev_text = text[prev.start:prev.end] if (text and prev) else ""
+        out[id(c)] = fit(req.asked, sent, prev, facts, c.text, f"{hit.title} {hit.section} {prev_text}")
+    return out
+
+
+def _say_what_is_covered(req: Request, misfits: list[Candidate], fits: dict) -> None:
+    """When the coverage answers the question for other years or quarters only, say which."""
+    close = [c for c in misfits if fits[id(c)].failed in ("year", "quarter") and c.sim >= MIN_SIMILARITY]
+    years = sorted({y for c in close for y in fits[id(c)].years})
+    asked = sorted(req.asked.years) if req.asked else []
+    if years and asked:
+        have = " and ".join(str(y) for y in years[:4])
+        want = " and ".join(str(y) for y in asked)
+        req.notes.append(f"notice: The coverage reports this for {have}, not for {want}.")
 
 
 def _candidates(req: Request) -> list[Candidate]:

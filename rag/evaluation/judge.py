@@ -26,7 +26,7 @@ class Judge:
         if not (settings.llm_base_url or "").startswith(("http://", "https://")):
             raise RagError("The LLM judge needs an endpoint: set RAG_LLM_BASE_URL or pass --judge-url, "
                            "e.g. http://127.0.0.1:8080/v1.")
-        self.client = OpenAI(settings, None)
+        self.client = OpenAI(settings.llm, None)
         self.model = settings.llm_model or "(server default)"
         self.max_tokens = max_tokens
         self.prompt = load_prompt("judge")

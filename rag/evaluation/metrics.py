@@ -18,7 +18,7 @@ from typing import Callable
 
 from ..citations import best_evidence, split_cited, support
 from ..text import content_terms, numbers, words
-from ..types import Answer, Chunk, Hit
+from ..types import Answer, Chunk
 
 _MARKS = re.compile(r"\s*\[\d{1,3}\]")
 
@@ -239,9 +239,9 @@ def gold_in_articles(facts: list[list[str]], chunks: list[Chunk], doc_ids) -> se
             if c.doc_id in doc_ids and any(any(states(c.text, v) for v in f) for f in facts)}
 
 
-def rank_of(hits: list[Hit], gold: set) -> int | None:
-    """1-based rank of the first retrieved passage that holds gold evidence."""
-    for i, h in enumerate(hits, 1):
-        if (h.chunk.doc_id, h.chunk.start) in gold:
+def rank_of(passages: list[dict], gold: set) -> int | None:
+    """1-based rank of the first retrieved passage (as an answer's trace lists them) that holds gold evidence."""
+    for i, p in enumerate(passages, 1):
+        if (p["doc_id"], p["start"]) in gold:
             return i
     return None

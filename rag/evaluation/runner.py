@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..config import ROOT, Settings
-from ..errors import BackendError, RagError
+from ..errors import RagError
 from ..types import Turn
 from .baseline import baseline_entry, compare_baseline, fingerprint, update_baseline
 from .metrics import ground
@@ -149,7 +149,7 @@ def _evaluate(item: Item, bot, chunks, text_of, th: Thresholds, off_limits) -> I
                           "citations": [c.__dict__ for c in a.citations]})
             history.append(Turn(q, a.answer))
         ans = bot.ask(item.question, history=history)
-        hits = _retrieve_again(bot, item.question, history)
+        hits = ans.trace.passages  # what this answer was drawn from, as ranked (never searched again)
     except RagError as e:
         return ItemResult(item, turns=turns, error=f"error: {e}")
     except Exception as e:  # noqa: BLE001 - one broken item must not hide the others
@@ -157,19 +157,3 @@ def _evaluate(item: Item, bot, chunks, text_of, th: Thresholds, off_limits) -> I
     r = score(item, ans, hits, chunks, text_of, th, off_limits)
     r.turns, r.violations = turns, violations + r.violations
     return r
-
-
-def _retrieve_again(bot, question: str, history: list[Turn]):
-    """The passages `bot.ask` retrieved for `question`, found by condensing and searching again.
-
-    The answer does not carry what was retrieved, so this redoes that work (one more
-    condense and search per item); it goes when the Answer carries its own trace.
-    """
-    from ..question import condense, validate
-
-    q = validate(question)
-    try:  # retrieval is measured on the query the bot searched with (a model backend rewrites follow-ups)
-        query = bot.backend.condense(q, history)
-    except BackendError:
-        query = condense(q, history)
-    return bot.retriever.search(query)

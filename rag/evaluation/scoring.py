@@ -108,7 +108,8 @@ class EvalRun:
 
 
 def score(item: Item, ans: Answer, hits, chunks, text_of, th: Thresholds, off_limits=None) -> ItemResult:
-    """Every item check for one finished answer; `hits` are the passages retrieval ranked for it."""
+    """Every item check for one finished answer; `hits` are the passages retrieval ranked for it
+    (the answer's own trace)."""
     r = ItemResult(item, answer=ans)
     r.grounding = g = ground(ans, text_of, th.min_support, off_limits)
     r.violations += g.violations
