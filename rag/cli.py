@@ -136,7 +136,7 @@ def cmd_eval(args) -> int:
         from .evaluation.judge import Judge
 
         judge = Judge(Settings.from_env(llm_base_url=args.judge_url, llm_model=args.judge_model))
-    run = runner.run_eval(corpus, s, evals, strict=not args.include_faq,
+    run = runner.run_eval(corpus, s, evals, strict=not args.include_faq, split=args.split,
                           progress=lambda msg: print(f"  {msg}", file=sys.stderr))
     if judge:
         judge.grade(run)
@@ -145,7 +145,7 @@ def cmd_eval(args) -> int:
     print(f"\nreports: {', '.join(str(p) for p in paths.values())}")
     if args.update_baseline:
         runner.update_baseline(run, evals / "baseline.json")
-        print(f"baseline for {run.backend} written to {evals / 'baseline.json'}")
+        print(f"baseline for {run.backend}{f' ({run.split} split)' if run.split else ''} written to {evals / 'baseline.json'}")
     return 0 if run.passed else 1
 
 
@@ -227,12 +227,16 @@ def build_parser() -> argparse.ArgumentParser:
                                     "reports, and exit 1 when a hard rule breaks or a score is below its\n"
                                     "threshold (evals/thresholds.toml).\n\n"
                                     "example: rag eval --report-dir reports/eval\n"
-                                    "         rag eval --backend openai --corpus corpus/",
+                                    "         rag eval --backend openai --corpus corpus/\n"
+                                    "         rag eval --corpus evals/news/corpus --evals evals/news --report-dir reports/eval-news",
                         formatter_class=argparse.RawDescriptionHelpFormatter)
     ev.add_argument("--corpus", help="folder of articles (default: corpus/, or RAG_CORPUS)")
     ev.add_argument("--backend", help="answer backend (default: extractive, or RAG_BACKEND)")
     ev.add_argument("--report-dir", default="reports/eval", help="where reports go (default: reports/eval)")
     ev.add_argument("--evals", help="folder of eval sets, thresholds and baseline (default: evals/)")
+    ev.add_argument("--split", choices=("dev", "heldout", "all"),
+                    help="news suite (a folder with questions.yaml): which items (default: dev; heldout is for "
+                         "final reports only)")
     ev.add_argument("--include-faq", action="store_true", help="index the FAQ blocks too (not strict; not for CI)")
     ev.add_argument("--update-baseline", action="store_true", help="write this run's scores as the baseline")
     ev.add_argument("--judge", action="store_true",

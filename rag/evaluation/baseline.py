@@ -15,6 +15,11 @@ def fingerprint(articles) -> str:
     return hashlib.sha256(json.dumps(sorted((a.doc_id, a.version) for a in articles)).encode()).hexdigest()[:16]
 
 
+def baseline_key(run: EvalRun) -> str:
+    """A backend's entry; a news suite's per split (the items differ, so do the scores)."""
+    return f"{run.backend}:{run.split}" if run.split else run.backend
+
+
 def baseline_entry(run: EvalRun) -> dict:
     return {"corpus": run.fingerprint, "strict": run.strict, "items": len(run.items),
             "metrics": {k: round(v, 4) for k, v in run.metrics.items()},
@@ -30,9 +35,10 @@ def compare_baseline(run: EvalRun, path: Path) -> None:
         return
     except json.JSONDecodeError as e:
         raise RagError(f"{path} is not valid JSON ({e.msg}); restore it from git or rag eval --update-baseline.") from None
-    base = data.get(run.backend)
+    base = data.get(baseline_key(run))
     if not base:
-        run.baseline = {"compared": False, "note": f"no baseline for backend {run.backend!r} in {path}"}
+        run.baseline = {"compared": False, "note": f"no baseline for backend {run.backend!r}"
+                        f"{f' ({run.split} split)' if run.split else ''} in {path}"}
         return
     if base.get("corpus") != run.fingerprint or base.get("strict") != run.strict:
         run.baseline = {"compared": False, "note": "the baseline was made from a different corpus or mode; not compared"}
@@ -55,5 +61,5 @@ def compare_baseline(run: EvalRun, path: Path) -> None:
 
 def update_baseline(run: EvalRun, path: Path) -> None:
     data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    data[run.backend] = baseline_entry(run)
+    data[baseline_key(run)] = baseline_entry(run)
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")

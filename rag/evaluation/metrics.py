@@ -7,7 +7,7 @@
   to its sentence is irrelevant). Anything wrong is a *violation*.
 - `overlap`: content-word recall/precision/F1 of an answer against a reference.
 - `facts_found`: which required facts (any accepted variant) an answer states.
-- `gold_for_reference` / `gold_for_facts` / `rank_of`: where the gold evidence
+- `gold_for_reference` / `gold_for_facts` / `gold_in_articles` / `rank_of`: where the gold evidence
   is in the index, and where retrieval ranked it.
 """
 from __future__ import annotations
@@ -222,6 +222,15 @@ def gold_for_facts(facts: list[list[str]], chunks: list[Chunk]) -> set:
     counts = {(c.doc_id, c.start): sum(any(states(c.text, v) for v in f) for f in facts) for c in chunks}
     top = max(counts.values(), default=0)
     return {k for k, n in counts.items() if n == top} if top else set()
+
+
+def gold_in_articles(facts: list[list[str]], chunks: list[Chunk], doc_ids) -> set:
+    """Passages of the gold articles that state at least one required fact. The news set names
+    the articles that answer (the right year, the right edition), so a passage elsewhere that
+    shares a name or a number is not gold."""
+    doc_ids = set(doc_ids)
+    return {(c.doc_id, c.start) for c in chunks
+            if c.doc_id in doc_ids and any(any(states(c.text, v) for v in f) for f in facts)}
 
 
 def rank_of(passages: list[dict], gold: set) -> int | None:

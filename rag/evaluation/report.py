@@ -8,6 +8,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from .scoring import EvalRun, ItemResult
+from .sets import NEWS_KINDS
 from .thresholds import INFO, METRICS, _fmt
 
 SETS = ("faq", "answerable", "conversation", "unanswerable", "adversarial")
@@ -36,13 +37,19 @@ def _verdict(run: EvalRun) -> str:
     return "PASSED" if run.passed else "FAILED"
 
 
+def _groups(run: EvalRun) -> list[tuple[str, list[ItemResult]]]:
+    """The items by set; a news suite's by news kind (factoid, changed, near_miss, ...)."""
+    out = [(k, [r for r in run.items if r.item.kind == k and not r.item.news_kind]) for k in SETS]
+    out += [(k, [r for r in run.items if r.item.news_kind == k]) for k in NEWS_KINDS]
+    return [(k, rs) for k, rs in out if rs]
+
+
 def _per_set(run: EvalRun) -> list[tuple[str, int, int, int]]:
-    rows = []
-    for kind in SETS:
-        rs = [r for r in run.items if r.item.kind == kind]
-        if rs:
-            rows.append((kind, len(rs), sum(r.passed for r in rs), sum(r.refused for r in rs)))
-    return rows
+    return [(kind, len(rs), sum(r.passed for r in rs), sum(r.refused for r in rs)) for kind, rs in _groups(run)]
+
+
+def _split(run: EvalRun) -> str:
+    return f", {run.split} split" if run.split else ""
 
 
 def _bounds(run: EvalRun) -> dict[str, str]:
@@ -63,7 +70,7 @@ def _status(run: EvalRun, name: str) -> str:
 
 def console(run: EvalRun) -> str:
     mode = "strict: FAQ blocks not indexed" if run.strict else "FAQ blocks indexed"
-    lines = [f"rag eval: backend {run.backend}, corpus {run.corpus} ({mode}), {len(run.items)} items "
+    lines = [f"rag eval: backend {run.backend}, corpus {run.corpus} ({mode}{_split(run)}), {len(run.items)} items "
              f"in {run.seconds.get('total', 0):.1f}s", ""]
     bounds = _bounds(run)
     lines.append(f"{'metric':<28} {'value':>8}  {'bound':<8} ")
@@ -126,7 +133,7 @@ def markdown(run: EvalRun) -> str:
     bounds = _bounds(run)
     out = [f"## rag eval: {_verdict(run)}", "",
            f"Backend `{run.backend}`, corpus `{run.corpus}`, {'strict (FAQ blocks not indexed)' if run.strict else 'FAQ indexed'}, "
-           f"{len(run.items)} items, {run.seconds.get('total', 0):.1f}s.", "",
+           f"{len(run.items)} items{_split(run)}, {run.seconds.get('total', 0):.1f}s.", "",
            "| metric | value | bound | status | meaning |", "| --- | ---: | --- | --- | --- |"]
     for name, value in run.metrics.items():
         out.append(f"| `{name}` | {_fmt(round(value, 3))} | {esc(bounds.get(name, ''))} | {_status(run, name)} | {esc(METRICS[name])} |")
@@ -161,17 +168,14 @@ def to_json(run: EvalRun) -> dict:
         "checks": [vars(c) for c in run.checks], "failures": run.failures(),
         "mutation": run.mutation.to_dict(), "baseline": run.baseline, "judge": run.judge, "notes": run.notes,
         "items": [r.to_dict() for r in run.items],
-    }
+    } | ({"split": run.split} if run.split else {})
 
 
 def junit(run: EvalRun) -> ET.Element:
     """One test case per eval item (grouped by set), plus one per gate check."""
     root = ET.Element("testsuites", name="rag eval", tests=str(len(run.items) + len(run.checks)),
                       failures=str(sum(not r.passed for r in run.items) + sum(not c.ok for c in run.checks)))
-    for kind in SETS:
-        rs = [r for r in run.items if r.item.kind == kind]
-        if not rs:
-            continue
+    for kind, rs in _groups(run):
         suite = ET.SubElement(root, "testsuite", name=f"rag-eval.{kind}", tests=str(len(rs)),
                               failures=str(sum(not r.passed for r in rs)), errors="0",
                               time=f"{sum((r.answer.latency_ms if r.answer else 0) for r in rs) / 1000:.3f}")
@@ -251,7 +255,7 @@ def html_page(run: EvalRun) -> str:
            f"<h1>Eval report: <span class='{'pass' if run.passed else 'fail'}'>{_verdict(run)}</span></h1>",
            f"<p>Backend <code>{_e(run.backend)}</code>, corpus <code>{_e(run.corpus)}</code>, "
            f"{'strict mode (FAQ blocks are not indexed: answers must come from the article body)' if run.strict else 'FAQ blocks indexed'}, "
-           f"{len(run.items)} questions, {run.seconds.get('total', 0):.1f}s.</p>",
+           f"{len(run.items)} questions{_e(_split(run))}, {run.seconds.get('total', 0):.1f}s.</p>",
            "<h2>Scores</h2>", bar_chart(overview, 320, rate_bounds),
            "<p class='muted'>Black ticks are the thresholds from <code>evals/thresholds.toml</code>.</p>",
            "<table><tr><th>metric</th><th>value</th><th>bound</th><th></th><th>meaning</th></tr>"]
@@ -269,11 +273,9 @@ def html_page(run: EvalRun) -> str:
     problems = run.failures()
     if problems:
         out.append("<h2>What failed and why</h2><ul class='reasons'>" + "".join(f"<li>{_e(p)}</li>" for p in problems) + "</ul>")
-    for kind in SETS:
-        rs = [r for r in run.items if r.item.kind == kind]
-        if rs:
-            out.append(f"<h2>{_e(kind)} ({sum(r.passed for r in rs)}/{len(rs)} passed)</h2>")
-            out += [_item_html(r, run) for r in rs]
+    for kind, rs in _groups(run):
+        out.append(f"<h2>{_e(kind)} ({sum(r.passed for r in rs)}/{len(rs)} passed)</h2>")
+        out += [_item_html(r, run) for r in rs]
     out.append("</body></html>")
     return "\n".join(out)
 
@@ -289,6 +291,9 @@ def _item_html(r: ItemResult, run: EvalRun) -> str:
            f"{' · ' + str(r.words) + ' words' if r.words else ''}"
            f"{' · ' + format(r.answer.latency_ms, '.0f') + ' ms' if r.answer else ''}"
            f"{' · gold passage rank ' + str(r.rank) if r.rank else ' · gold passage not retrieved' if r.gold else ''}</p>"]
+    if it.news_kind:
+        out.append(f"<p class='muted'>news kind {_e(it.news_kind)} · {_e(it.split)} split · gold: "
+                   + ", ".join(f"<code>{_e(u)}</code>" for u in it.gold) + "</p>")
     for t in r.turns:
         out.append(f"<p class='muted'>Earlier: <b>{_e(t['q'])}</b><br>{_e(t['answer'])}</p>")
     out.append(f"<p><b>Question</b><br>{_e(it.question)}</p>")

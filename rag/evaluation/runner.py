@@ -20,7 +20,7 @@ from .baseline import baseline_entry, compare_baseline, fingerprint, update_base
 from .metrics import ground
 from .mutations import Corpus, self_test, synthetic_goods
 from .scoring import EvalRun, ItemResult, score, summarize
-from .sets import Item, faq_items, load_sets
+from .sets import NEWS_FILE, Item, faq_items, load_news, load_sets
 from .thresholds import INFO, METRICS, Check, Thresholds, gate
 
 # Callers import these from here (rag.cli, tests); each lives in the module named above.
@@ -31,8 +31,12 @@ EVALS = ROOT / "evals"
 
 
 def run_eval(corpus: Path, settings: Settings, evals_dir: Path = EVALS, strict: bool = True,
-             embedder=None, progress=None) -> EvalRun:
-    """Build a fresh store from `corpus` in a temp folder and evaluate every item against it."""
+             embedder=None, progress=None, split: str | None = None) -> EvalRun:
+    """Build a fresh store from `corpus` in a temp folder and evaluate every item against it.
+
+    An `evals_dir` holding a news suite (`questions.yaml`) is evaluated on one `split`
+    (default `dev`; `heldout` is for final reports only) instead of the `evals/*.yaml` sets.
+    """
     from ..backends import load_backend
     from ..embedding import Embedder
     from ..explainer import Explainer
@@ -43,6 +47,10 @@ def run_eval(corpus: Path, settings: Settings, evals_dir: Path = EVALS, strict: 
     thresholds = Thresholds.load(evals_dir / "thresholds.toml")
     if not Path(corpus).is_dir():
         raise RagError(f"No corpus folder at {corpus}. Give one with: rag eval --corpus corpus/")
+    news = (Path(evals_dir) / NEWS_FILE).is_file()
+    if split and not news:
+        raise RagError(f"--split applies to a news suite (a folder with {NEWS_FILE}); {evals_dir} has none.")
+    news_items = load_news(Path(evals_dir), split or "dev") if news else []  # bad items fail before the slow part
     embedder = _RememberingQueries(embedder or Embedder(settings.embed_model))
     seconds = {"models": time.perf_counter() - t0}
     with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
@@ -61,9 +69,13 @@ def run_eval(corpus: Path, settings: Settings, evals_dir: Path = EVALS, strict: 
         text_of = texts.get
         off_limits = _faq_block(articles) if strict else None
         items = faq_items(articles)
-        hand, set_notes = load_sets(Path(evals_dir), set(texts))
-        items += hand
-        notes += set_notes
+        if news:
+            items += news_items
+            notes += _missing_gold(news_items, texts)
+        else:
+            hand, set_notes = load_sets(Path(evals_dir), set(texts))
+            items += hand
+            notes += set_notes
         chunks = list(bot.retriever.chunks)
         t2 = time.perf_counter()
         results = []
@@ -83,10 +95,15 @@ def run_eval(corpus: Path, settings: Settings, evals_dir: Path = EVALS, strict: 
     checks = gate(metrics, thresholds, mutation)
     run = EvalRun(backend=bot.backend.name, corpus=str(corpus), strict=strict, items=results, metrics=metrics,
                   info=info, checks=checks, mutation=mutation, notes=notes, seconds=seconds, thresholds=thresholds,
-                  fingerprint=fp)
+                  fingerprint=fp, split=(split or "dev") if news else "")
     compare_baseline(run, Path(evals_dir) / "baseline.json")
     run.seconds["total"] = time.perf_counter() - t0
     return run
+
+
+def _missing_gold(items: list[Item], doc_ids) -> list[str]:
+    urls = sorted({u for it in items for u in it.gold} - set(doc_ids))
+    return [f"{len(urls)} gold article(s) not in this corpus (their items fail), e.g. {urls[0]}"] if urls else []
 
 
 class _RememberingQueries:

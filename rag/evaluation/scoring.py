@@ -8,9 +8,9 @@ from ..citations import check_answer
 from ..text import word_count
 from ..types import Answer
 from .metrics import (Grounding, Overlap, facts_found, forbidden_found, gold_for_facts, gold_for_reference,
-                      ground, overlap, rank_of, strip_markers)
+                      gold_in_articles, ground, overlap, rank_of, strip_markers)
 from .mutations import MutationReport
-from .sets import Item
+from .sets import NEWS_KINDS, Item
 from .thresholds import Check, Thresholds, _fmt
 
 
@@ -67,7 +67,8 @@ class ItemResult:
             "sentences": [vars(s) for s in g.sentences] if g else [],
             "citations": [vars(c) for c in g.citations] if g else [],
             "violations": self.violations, "failures": self.failures, "scores": self.scores(),
-        }
+        } | ({"news_kind": it.news_kind, "split": it.split, "gold": list(it.gold), "answer_type": it.answer_type,
+              "yes_no": it.answer, "also_ok": list(it.also_ok)} if it.news_kind else {})
 
 
 @dataclass
@@ -86,6 +87,7 @@ class EvalRun:
     fingerprint: str
     baseline: dict = field(default_factory=dict)  # {"compared": bool, "note", "newly_failing": [...]}
     judge: dict = field(default_factory=dict)  # the optional LLM judge's grades (judge.py); never gated
+    split: str = ""  # news suite: the questions.yaml split evaluated (dev, heldout, all)
 
     @property
     def passed(self) -> bool:
@@ -127,11 +129,13 @@ def score(item: Item, ans: Answer, hits, chunks, text_of, th: Thresholds, off_li
             r.failures.append(f"no body passage backs the editor's answer (best support {r.evidence:.0%}, "
                               f"needs {th.faq_min_evidence:.0%}): the body lacks the evidence this FAQ answer relies on")
     elif item.facts:
-        gold = gold_for_facts([list(f) for f in item.facts], chunks)
+        facts = [list(f) for f in item.facts]
+        gold = gold_in_articles(facts, chunks, item.gold) if item.gold else gold_for_facts(facts, chunks)
         r.gold = len(gold)
         r.rank = rank_of(hits, gold)
         if not gold:
-            r.failures.append("no passage in the index states any required fact")
+            r.failures.append("no passage of its gold articles states any required fact" if item.gold else
+                              "no passage in the index states any required fact")
 
     if item.expect == "answer":
         if ans.refused:
@@ -204,4 +208,26 @@ def summarize(results: list[ItemResult], mutation: MutationReport, th: Threshold
         "latency.p95_ms": lat[min(len(lat) - 1, int(0.95 * len(lat)))] if lat else 0.0,
         "answers_shown": len(shown),
     }
+    if any(r.item.news_kind for r in results):  # a news suite holds no FAQ or adversarial item: no score, not 1.0
+        metrics = {k: v for k, v in metrics.items() if not (k.startswith("faq.") and not faq
+                                                            or k == "adversarial.safe_rate" and not adversarial)}
+        metrics |= news_metrics(results)
     return metrics, info
+
+
+def news_metrics(results: list[ItemResult]) -> dict:
+    """A news suite's accuracy per kind (passed: answered with every fact, or refused where required),
+    answerable items overall and near-misses refused; only for the kinds the run holds. An item that
+    errored counts as failed here."""
+    news = [r for r in results if r.item.news_kind]
+    out = {}
+    answerable = [r for r in news if r.item.expect == "answer"]
+    if answerable:
+        out["news.answer_accuracy"] = sum(r.passed for r in answerable) / len(answerable)
+    for kind in NEWS_KINDS:
+        rs = [r for r in news if r.item.news_kind == kind]
+        if rs and kind == "near_miss":
+            out["news.near_miss_refused"] = sum(r.refused for r in rs) / len(rs)
+        elif rs:
+            out[f"news.{kind}_accuracy"] = sum(r.passed for r in rs) / len(rs)
+    return out
