@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import rag  # noqa: E402,F401  (offline switches first)
-from benchmarks.measure import pct  # noqa: E402
+from rag._testing import percentile as pct  # noqa: E402
 
 QUESTIONS = [
     "What is Anthropic accusing Alibaba of?",
