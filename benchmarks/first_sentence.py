@@ -46,7 +46,7 @@ def run(backend: str, store_dir: str, threads: int) -> dict:
     from rag.store import Store
 
     settings = Settings(backend=backend, store_dir=Path(store_dir), llamacpp_threads=threads,
-                        llm_timeout=120.0)
+                        llm_timeout=900.0)
     store = Store.open(settings.store_dir, create=True)
     embedder = Embedder(settings.embed_model)
     ingest([ROOT / "corpus"], store, embedder, exclude_faq=True)

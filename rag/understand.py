@@ -140,6 +140,10 @@ def _kind(q: str, low: str, toks) -> tuple[str, str, bool]:
     words = [t.text.lower() for t in toks]
     if not toks:
         return "open", "", False
+    # "Did Carrow admit it was liable when it settled?": an auxiliary first makes a yes/no question,
+    # whatever wh-word a clause inside it has
+    if (lemmas[0] in _AUX or words[0] in _AUX) and words[0] not in ("what", "which", "who", "when", "where", "why", "how"):
+        return "yesno", "", False
     if re.search(r"\bwhy\b|\bfor what reason\b|\bwhat (?:caused|causes|led to|prompted|drove)\b|\bwhat is the reason\b", low):
         return "reason", "reason", False
     if re.search(r"\bhow many\b", low):
