@@ -57,6 +57,11 @@ def bot(strict_store, embedder) -> Explainer:
     return make_bot(strict_store, embedder)
 
 
+def wanted(request, fixture: str) -> bool:
+    """Whether a test collected in this session uses `fixture` (then starting its server early pays off)."""
+    return any(fixture in item.fixturenames for item in request.session.items)
+
+
 @pytest.fixture()
 def corpus_copy(tmp_path) -> Path:
     dst = tmp_path / "corpus"
@@ -64,5 +69,13 @@ def corpus_copy(tmp_path) -> Path:
     return dst
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _early_servers(request):
+    """When any collected test uses the shared chat server, it is spawned as the session starts: its cold
+    start then overlaps the first tests instead of holding up the first test that needs it."""
+    if wanted(request, "live_server"):
+        request.getfixturevalue("live_spawned")
+
+
 # The chat server in a real process (tests/live_server.py), for the browser and API tests.
-from live_server import live_server, served_store  # noqa: E402,F401
+from live_server import live_server, live_spawned, served_store  # noqa: E402,F401
