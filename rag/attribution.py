@@ -28,12 +28,13 @@ from dataclasses import dataclass
 from typing import Callable
 
 from . import lexicon, nlp
-from .text import STOPWORDS, content_terms, hard_facts, names, stem
+from .text import STOPWORDS, content_terms, hard_facts, names, sentence_spans, stem
 
 MIN_RECALL = 0.7  # the lexical check's threshold (citations.MIN_SUPPORT)
 MIN_COVERAGE = 0.6  # share of content words aligned (lexically or as synonyms) when the claims align
 SYNONYM = 0.62  # cosine of two words' vectors above which they may stand for each other
 ARG_SYNONYM = 0.7  # the same for a claim's subject/object head nouns
+PARAPHRASE = 0.75  # sentence-vector cosine with a span of the passage that makes an uncontradicted sentence a paraphrase
 _CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "ADV", "NUM"}
 _PRONOUNS = {"it", "its", "they", "them", "their", "he", "him", "his", "she", "her", "we", "us", "our", "i", "you",
              "which", "who", "that", "this", "these", "those", "one", "company", "firm", "group"}
@@ -93,14 +94,19 @@ def judge(sentence: str, passage: str, *, embed: Embed | None = None, min_recall
     s, p = nlp.analyze(sentence), nlp.analyze(passage)
     sims = _Sims(embed, {e.norm for a in (s, p) for e in a.entities if e.label in _ENTITY_LABELS}
                  | names(sentence) | names(passage), {c.source for c in p.claims if c.source and not c.source.istitle()})
+    bad = _hard_facts(sentence, passage, s, p, False)
     structure = _claims_check(s, p, sims)
+    if bad and bad[0] == "negations" and structure and structure[0]:
+        bad = _hard_facts(sentence, passage, s, p, True)  # "did not" retold as "denied" once the claims align
+    if bad:  # the hard rules first: a changed number or name is reported as such
+        return Verdict(False, bad[1], bad[0])
     if structure and not structure[0]:
         return Verdict(False, structure[2], structure[1])
     aligned = bool(structure)
-    for check in (_hard_facts, _quantifiers, _times, _entities, _words):
-        bad = check(sentence, passage, s, p, aligned)
-        if bad:
-            return Verdict(False, bad[1], bad[0], aligned)
+    for check in (_quantifiers, _times, _entities, _words):
+        bad = bad or check(sentence, passage, s, p, aligned)
+    if bad:
+        return Verdict(False, bad[1], bad[0], aligned)
     recall = _recall(sentence, passage, s, p, aligned)
     coverage = _coverage(s, p, sims, aligned)
     if recall >= min_recall:
@@ -108,6 +114,10 @@ def judge(sentence: str, passage: str, *, embed: Embed | None = None, min_recall
     if aligned and coverage >= MIN_COVERAGE:
         return Verdict(True, f"its claims align with the passage; {coverage:.0%} of its words, synonyms included",
                        "ok", aligned, coverage)
+    if embed and coverage >= MIN_COVERAGE - 0.1 and (sim := _sentence_similarity(sentence, passage, sims)) >= PARAPHRASE:
+        # nothing contradicts and the whole sentence says what a span of the passage says: a reworded claim
+        return Verdict(True, f"a paraphrase of the passage (similarity {sim:.2f}, {coverage:.0%} of its words)",
+                       "ok", True, coverage)
     why = "its claims align but " if aligned else ""
     return Verdict(False, f"{why}only {max(recall, coverage):.0%} of its words are in the passage", "unsupported",
                    aligned, coverage)
@@ -465,6 +475,14 @@ def _coverage(s, p, sims: "_Sims", aligned) -> float:
         best = sims.best([t.lemma for t in left], vocab)
         left = [t for t, b in zip(left, best) if b < SYNONYM]
     return 1 - len(left) / len(mine)
+
+
+def _sentence_similarity(sentence: str, passage: str, sims: "_Sims") -> float:
+    """Cosine of the sentence's vector with the closest span of the passage (each sentence, and the whole)."""
+    spans = [passage[a:b] for a, b in sentence_spans(passage)]
+    windows = list(dict.fromkeys(spans + [" ".join(spans[i:i + 2]) for i in range(len(spans) - 1)] + [passage]))
+    v = sims.vectors([sentence] + windows)
+    return float((v[1:] @ v[0]).max())
 
 
 class _Sims:

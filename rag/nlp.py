@@ -317,7 +317,7 @@ _DENOM = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarte
           "tenth": 10, "tenths": 10}
 _FRACTION_RE = re.compile(r"\b(?:(a|an|one|two|three|four|nine)[- ])?(half|halves|thirds?|quarters?|fifths?|tenths?)\b"
                           r"(?=\s+(?:of|the|its|their|in|by|from)\b|[.,;]|\s*$)", re.I)
-_RATIO_RE = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:in|out\s+of)\s+(?:every\s+)?(?:a\s+)?"
+_RATIO_RE = re.compile(r"(?<![\d,.])\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:in|out\s+of)\s+(?:every\s+)?(?:a\s+)?"
                        r"(\d+|ten|twenty|hundred|thousand|million)\b", re.I)
 _NUMWORD = "|".join(sorted(list(_SMALL) + list(_TENS), key=len, reverse=True))
 _QTY = re.compile(
@@ -387,7 +387,7 @@ def quantities(text: str, tokens: tuple[Token, ...] = ()) -> list[Quantity]:
         out.append(Quantity(m.group(), m.start(), m.end(), round(100 * (k or 1.0) / den, 6), "%"))
     for m in _RATIO_RE.finditer(text):  # "one in a hundred", "71 out of every 100"
         a, b = _num(m[1]), _num(m[2]) if m[2].isdigit() else _SCALE.get(m[2].lower(), _num(m[2]))
-        if a is not None and b:
+        if a is not None and b and not re.fullmatch(r"(1[89]|20)\d\d", m[2]):
             out = [q for q in out if not (m.start() <= q.start < m.end())]
             out.append(Quantity(m.group(), m.start(), m.end(), round(100 * a / b, 6), "%"))
     return sorted(out, key=lambda q: q.start)
