@@ -131,6 +131,9 @@ def _claims_check(s: nlp.Analysis, p: nlp.Analysis, sims: "_Sims"):
     (False, kind, reason) on a contradiction; None when no claim could be matched either way."""
     matched = False
     s_claims, p_claims = _narrated(s.claims), _narrated(p.claims)
+    hedged = _dropped_hedge(s, p)
+    if hedged:
+        return False, "attribution", hedged
     for sc in s_claims:
         if not sc.predicate:
             continue
@@ -168,6 +171,18 @@ def _claims_check(s: nlp.Analysis, p: nlp.Analysis, sims: "_Sims"):
             return False, kind, why
         matched = True
     return (True, "ok", "") if matched else None
+
+
+def _dropped_hedge(s: nlp.Analysis, p: nlp.Analysis) -> str:
+    """"The alleged access by X" retold as "the access by X" (or "X accessed"): the hedge is part of the claim."""
+    if any(t.text.lower() in nlp.HEDGES for t in s.tokens) or any(c.source for c in s.claims):
+        return ""
+    for i, t in enumerate(p.tokens):
+        if t.text.lower() in nlp.HEDGES and t.dep in ("amod", "advmod") and t.head != i:
+            head = p.tokens[t.head]
+            if any(u.lemma == head.lemma for u in s.tokens):
+                return f"stated as fact, but the passage calls it {t.text} {head.text}"
+    return ""
 
 
 def _narrated(claims) -> list[nlp.Claim]:

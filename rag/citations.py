@@ -127,17 +127,19 @@ class Verification:
     dropped: list[tuple[str, str]] = field(default_factory=list)  # (sentence, reason)
 
 
-def best_evidence(sentence: str, chunk: Chunk, passage: int, embed=None,
-                  min_support: float = MIN_SUPPORT) -> tuple[Evidence, Support]:
+def best_evidence(sentence: str, chunk: Chunk, passage: int, embed=None, min_support: float = MIN_SUPPORT,
+                  structural: bool = True) -> tuple[Evidence, Support]:
     """The sentence, or run of up to three adjacent sentences, of `chunk` that best supports `sentence`.
 
     Spans are ranked by the lexical check (cheap); the structural check then runs on the best span, and
-    on the whole chunk when no span is enough (a paraphrase may draw on all of it)."""
+    on the whole chunk when no span is enough (a paraphrase may draw on all of it). `structural=False`
+    is the lexical check alone (the eval's gold passages are scored by words)."""
+    check = (lambda s, q: support(s, q, embed=embed, min_support=min_support)) if structural else lexical_support
     # a verbatim sentence or clause of the passage is its own best evidence
     for exact in (sentence, sentence.rstrip(".").rstrip()):
         pos = chunk.text.find(exact) if len(exact) >= 20 else -1
         if pos >= 0:
-            sup = support(sentence, exact, embed=embed, min_support=min_support)
+            sup = check(sentence, exact)
             if sup.supported(min_support):
                 return Evidence(passage, chunk.start + pos, chunk.start + pos + len(exact), exact, sup.recall), sup
     spans = [(s + chunk.start, e + chunk.start) for s, e in sentence_spans(chunk.text)]
@@ -149,9 +151,13 @@ def best_evidence(sentence: str, chunk: Chunk, passage: int, embed=None,
             sup = lexical_support(sentence, quote)
             key = (sup.ok, round(sup.recall, 3), -width)
             if best is None or key > best[0]:
-                best = (key, Evidence(passage, s, e, quote, sup.recall))
+                best = (key, Evidence(passage, s, e, quote, sup.recall), sup)
         if best and best[0][0] and best[0][1] >= min_support:
             break
+    if not structural:
+        if best is None:
+            return Evidence(passage, chunk.start, chunk.end, chunk.text, 0.0), lexical_support(sentence, chunk.text)
+        return best[1], best[2]
     whole = Evidence(passage, chunk.start, chunk.end, chunk.text, 0.0)
     candidates = ([best[1]] if best else []) + ([whole] if not best or best[1].quote != chunk.text else [])
     first = None

@@ -433,6 +433,7 @@ _MODAL_VERBS = {"plan": "plans", "intend": "plans", "aim": "plans", "expect": "e
                 "want": "wants", "seek": "seeks", "try": "tries", "threaten": "threatens", "propose": "plans"}
 _CLAUSE_DEPS = {"ccomp", "xcomp", "advcl", "conj", "relcl", "acl", "pcomp", "csubj", "parataxis"}
 _ANAPHORA = {"charge", "allegation", "accusation", "claim", "it", "this", "that", "which", "report", "assertion"}
+_PRONOUN_ANAPHORA = {"it", "this", "that", "which"}
 
 
 def _claims(sent) -> list[Claim]:
@@ -471,6 +472,9 @@ def _claims(sent) -> list[Claim]:
             contents, src = [root], _speaker(t.head)  # "S, the two companies announced": the speaker read as a noun
         anaphoric = any(c.dep_ in ("dobj", "nsubjpass") and c.lemma_.lower() in _ANAPHORA for c in t.children) or (
             t.dep_ == "relcl" and t.head.lemma_.lower() in _ANAPHORA)
+        charge = next((c for c in t.children if c.dep_ == "nsubj" and c.lemma_.lower() in _ANAPHORA - _PRONOUN_ANAPHORA), None)
+        if charge is not None:  # "S, a charge X denied" misparsed with "charge" as the denier: X denies S, S stands
+            contents, anaphoric, src = [], True, _speaker(charge) if _speaker(charge) != _phrase(charge) else src
         if STANCE[lemma] == "assert" and not contents and not anaphoric:
             continue  # "reported a decline", "will add 14 routes": a reporting verb without a clause reports nothing
         cues.append((len(list(t.ancestors)), t, src, lemma, stance, contents, anaphoric))
