@@ -96,8 +96,10 @@ def judge(sentence: str, passage: str, *, embed: Embed | None = None, min_recall
                  | names(sentence) | names(passage), {c.source for c in p.claims if c.source and not c.source.istitle()})
     bad = _hard_facts(sentence, passage, s, p, False)
     structure = _claims_check(s, p, sims)
-    if bad and bad[0] == "negations" and structure and structure[0]:
-        bad = _hard_facts(sentence, passage, s, p, True)  # "did not" retold as "denied" once the claims align
+    if bad and bad[0] == "negations" and structure and structure[0] and structure[3] and all(
+            c in structure[3] for c in s.claims if c.negated or c.stance in ("deny", "not_assert")):
+        # "did not" retold as "denied" (or back): every negated claim of the sentence matched one of the passage
+        bad = _hard_facts(sentence, passage, s, p, True)
     if bad:  # the hard rules first: a changed number or name is reported as such
         return Verdict(False, bad[1], bad[0])
     if structure and not structure[0]:
@@ -130,11 +132,12 @@ def _claims_check(s: nlp.Analysis, p: nlp.Analysis, sims: "_Sims"):
     """(True, ...) when some sentence claim matches a passage claim and none contradicts one;
     (False, kind, reason) on a contradiction; None when no claim could be matched either way."""
     matched = False
+    ok_claims = set()  # the sentence's claims (as analysed) that matched one of the passage's
     s_claims, p_claims = _narrated(s.claims), _narrated(p.claims)
     hedged = _dropped_hedge(s, p)
     if hedged:
         return False, "attribution", hedged
-    for sc in s_claims:
+    for original, sc in zip(s.claims, s_claims):
         if not sc.predicate:
             continue
         if sc.cue and sc.predicate == sc.cue:  # "X denied the charge": what X did, about what the passage says
@@ -149,6 +152,8 @@ def _claims_check(s: nlp.Analysis, p: nlp.Analysis, sims: "_Sims"):
                 return False, "stance", (f"stance changed: the passage's {pc.source} {_verb(_stance(pc)[0])} it, "
                                          f"the sentence says {_verb(_stance(sc)[0])}")
             matched = matched or bool(same)
+            if same:
+                ok_claims.add(original)
             continue
         cands = []
         for pc in p_claims:
@@ -170,7 +175,8 @@ def _claims_check(s: nlp.Analysis, p: nlp.Analysis, sims: "_Sims"):
             kind, why = best[1][0]
             return False, kind, why
         matched = True
-    return (True, "ok", "") if matched else None
+        ok_claims.add(original)
+    return (True, "ok", "", ok_claims) if matched else None
 
 
 def _dropped_hedge(s: nlp.Analysis, p: nlp.Analysis) -> str:
