@@ -52,6 +52,7 @@ _NUMBER_WORDS = {"two", "three", "four", "five", "six", "seven", "eight", "nine"
 # Sources that are the outlet itself: its own narration is the narrator's.
 _NARRATOR = {"article", "author", "writer", "piece", "story", "column", "columnist", "analysis", "editorial",
              "commentary", "essay", "report", "newspaper", "outlet"}
+_SCOPE_LABELS = {"ORG", "PERSON", "GPE", "LOC", "FAC", "PRODUCT"}
 _ENTITY_LABELS = {"ORG", "PERSON", "GPE", "NORP", "PRODUCT", "FAC", "LOC", "EVENT", "WORK_OF_ART", "LAW"}
 # Stances grouped by what they commit the source to; a sentence may report a stance as the same group
 # or as a weaker reporting verb ("confirmed" may be retold as "said", not the reverse).
@@ -437,13 +438,24 @@ def _time_ok(t: nlp.TimeRef, u: nlp.TimeRef) -> bool:
 
 def _entities(sentence, passage, s, p, aligned):
     for e in s.entities:
-        if e.label not in _ENTITY_LABELS or not e.norm:
+        if e.label not in _SCOPE_LABELS or not e.norm:
             continue
-        rels = {nlp.entity_relation(e.text, f.text, e.label) for f in p.entities}
+        rels = {_scope(e, f) for f in p.entities}
         if "narrower" in rels and not rels & {"same", "broader"}:
-            wider = next(f.text for f in p.entities if nlp.entity_relation(e.text, f.text, e.label) == "narrower")
+            wider = next(f.text for f in p.entities if _scope(e, f) == "narrower")
             return "entity", f"{e.text!r} is narrower than the passage's {wider!r}"
     return None
+
+
+def _scope(e: nlp.Entity, f: nlp.Entity) -> str:
+    """entity_relation, where only a real extra word narrows a name ("Alibaba Cloud"), not a stray letter
+    or article the recogniser took in ("The Bear Case A")."""
+    rel = nlp.entity_relation(e.text, f.text, e.label)
+    if rel == "narrower":
+        extra = e.norm.split()[len(f.norm.split()):]
+        if not any(len(w) > 1 and w not in STOPWORDS for w in extra):
+            return "same"
+    return rel
 
 
 def _words(sentence, passage, s, p, aligned):

@@ -415,7 +415,7 @@ STANCE = {
     **dict.fromkeys("say tell state report announce add note write explain describe reveal disclose show "
                     "indicate argue insist maintain stress emphasise emphasize testify declare".split(), "assert"),
     **dict.fromkeys("claim allege accuse charge contend assert suggest purport".split(), "allege"),
-    **dict.fromkeys("deny reject dispute refute rebut contest dismiss".split(), "deny"),
+    **dict.fromkeys("deny reject dispute refute rebut contest dismiss clear exonerate absolve".split(), "deny"),
     **dict.fromkeys("admit acknowledge concede confess".split(), "admit"),
     **dict.fromkeys("confirm verify corroborate".split(), "confirm"),
     **dict.fromkeys("plan intend aim propose".split(), "plan"),
@@ -460,7 +460,9 @@ def _claims(sent) -> list[Claim]:
         stance = ("not_" if neg else "") + STANCE[lemma]
         contents = [c for c in t.children if c.dep_ in ("ccomp", "xcomp", "relcl", "acl") and c.pos_ in ("VERB", "AUX")
                     and (c.dep_ in ("ccomp", "xcomp") or noun_cue)]
-        contents += [g for c in t.children if c.dep_ == "prep" and c.lower_ in ("of", "to", "about")
+        preps = [c for c in t.children if c.dep_ == "prep"] + [  # "accused X of Ying", "of" on X or on the verb
+            c for d in t.children if d.dep_ in ("dobj", "nsubjpass") for c in d.children if c.dep_ == "prep"]
+        contents += [g for c in preps if c.lower_ in ("of", "to", "about")
                      for g in c.children if g.dep_ == "pcomp" and g.pos_ in ("VERB", "AUX")]
         contents += [c for c in t.children if c.dep_ == "dobj" and c.pos_ == "VERB"]  # "denied accessing"
         if t.dep_ == "ccomp" and t.head.pos_ in ("VERB", "AUX") and not contents and t.head.i < t.i:
@@ -626,7 +628,8 @@ def _content(v, src: str, cue: str, stance: str) -> Claim:
         h = v.head
         while h.i != v.i and not subj and v.dep_ in ("conj", "xcomp", "pcomp", "advcl"):
             if v.dep_ == "pcomp" and h.dep_ == "prep":  # "accused Alibaba of accessing": the accused is the actor
-                subj = next((_phrase(c) for c in h.head.children if c.dep_ in ("dobj", "nsubjpass")), "")
+                subj = _phrase(h.head) if h.head.dep_ in ("dobj", "nsubjpass") else next(
+                    (_phrase(c) for c in h.head.children if c.dep_ in ("dobj", "nsubjpass")), "")
                 break
             subj = next((_phrase(c) for c in h.children if c.dep_ in ("nsubj", "nsubjpass")), "")
             if h.head.i == h.i:
