@@ -17,9 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +26,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from rag._testing import ProcessFailed, free_port, percentile, spawn, wait_ready  # noqa: E402
 
 QUESTIONS = [
     "What is Anthropic accusing Alibaba of?", "Which companies are involved in this dispute?",
@@ -55,20 +55,8 @@ def distinct_questions(n: int) -> list[str]:
     return [qs[i % len(qs)] for i in range(n)]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def pct(values: list[float], p: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))]
-
-
 def summary(ms: list[float]) -> dict:
-    return {"n": len(ms), "median_ms": round(statistics.median(ms), 1), "p95_ms": round(pct(ms, 95), 1),
+    return {"n": len(ms), "median_ms": round(statistics.median(ms), 1), "p95_ms": round(percentile(ms, 95), 1),
             "min_ms": round(min(ms), 1), "max_ms": round(max(ms), 1)}
 
 
@@ -87,28 +75,21 @@ def main(argv=None) -> int:
     questions = distinct_questions(args.n + 1)
     warmup, questions = questions[-1], questions[:-1]
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "RAG_STORE": args.store, "RAG_PORT": str(port), "RAG_RATE_LIMIT": "0",
-           "RAG_FEEDBACK": str(Path(tempfile.mkdtemp()) / "feedback.sqlite3")}
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "ui.py")], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    work = Path(tempfile.mkdtemp(prefix="rag-api-latency-"))
+    env = {"RAG_STORE": args.store, "RAG_PORT": str(port), "RAG_RATE_LIMIT": "0",
+           "RAG_FEEDBACK": str(work / "feedback.sqlite3")}
+    server = spawn([sys.executable, ROOT / "ui.py"], port, log=work / "server.log", env=env)
     out: dict = {}
-    try:
-        with httpx.Client(base_url=url, timeout=120) as c:
-            while True:
-                if proc.poll() is not None:
-                    print(f"the server exited with {proc.returncode}", file=sys.stderr)
-                    return 1
-                try:
-                    if c.get("/").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.05)
-            out["cold_start_page_s"] = round(time.perf_counter() - t0, 2)
+    with server:
+        try:
+            wait_ready(server, "/", timeout=300, interval=0.05)
+        except ProcessFailed as e:
+            print(e, file=sys.stderr)
+            return 1
+        with httpx.Client(base_url=server.url, timeout=120) as c:
+            out["cold_start_page_s"] = round(time.perf_counter() - server.started, 2)
             c.post("/api/ask", json={"question": warmup}).raise_for_status()
-            out["cold_start_first_answer_s"] = round(time.perf_counter() - t0, 2)
+            out["cold_start_first_answer_s"] = round(time.perf_counter() - server.started, 2)
 
             from rag import Explainer, Settings
 
@@ -139,12 +120,6 @@ def main(argv=None) -> int:
             out["api_ask_server_side"] = summary(server_ms)
             out["core_ask_in_process"] = summary(core_ms)
             out["core_ask_in_process_worker_thread"] = summary(core_thread_ms)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
     out["machine"] = {"cpus": os.cpu_count(), "python": sys.version.split()[0],
                       "load_avg_1m": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None}

@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -26,17 +23,9 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def pct(values: list[float], p: float) -> float:
-    v = sorted(values)
-    return v[min(len(v) - 1, max(0, round(p / 100 * (len(v) - 1))))]
+from rag._testing import Proc, free_port, percentile, spawn, wait_ready  # noqa: E402
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -46,29 +35,15 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def start(store: str, work: Path, question: str, timeout: float = 300) -> tuple[subprocess.Popen, str, dict]:
+def start(store: str, work: Path, question: str, timeout: float = 300) -> tuple[Proc, dict]:
+    """`rag serve` on a free port; ready (and the cold start measured) at its first /api/ask answer."""
     port = free_port()
-    env = {**os.environ, "RAG_STORE": store, "RAG_RATE_LIMIT": "0", "RAG_FEEDBACK": str(work / "feedback.sqlite3")}
-    log = open(work / f"serve-{port}.log", "wb")
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "rag", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    with httpx.Client(timeout=60) as client:
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"rag serve exited: {(work / f'serve-{port}.log').read_text()[-3000:]}")
-            if time.perf_counter() - t0 > timeout:
-                proc.kill()
-                raise RuntimeError("rag serve did not answer in time")
-            try:
-                r = client.post(url + "/api/ask", json={"question": question})
-                if r.status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-    return proc, url, {"cold_start_s": time.perf_counter() - t0}
+    env = {"RAG_STORE": store, "RAG_RATE_LIMIT": "0", "RAG_FEEDBACK": str(work / "feedback.sqlite3")}
+    server = spawn([sys.executable, "-m", "rag", "serve", "--host", "127.0.0.1", "--port", port], port,
+                   log=work / f"serve-{port}.log", env=env)
+    wait_ready(server, lambda c, url: c.post(url + "/api/ask", json={"question": question}).status_code == 200,
+               timeout)
+    return server, {"cold_start_s": time.perf_counter() - server.started}
 
 
 def load(url: str, questions: list[str], clients: int, requests: int, seconds: float) -> dict:
@@ -108,21 +83,15 @@ def load(url: str, questions: list[str], clients: int, requests: int, seconds: f
     ms = [x * 1000 for x in lat]
     return {"clients": clients, "requests": len(lat) + len(errors), "errors": len(errors),
             "error_kinds": sorted(set(errors)), "seconds": wall, "throughput_per_s": len(lat) / wall,
-            "p50_ms": statistics.median(ms) if ms else None, "p95_ms": pct(ms, 95) if ms else None}
+            "p50_ms": statistics.median(ms) if ms else None, "p95_ms": percentile(ms, 95) if ms else None}
 
 
 def run(store: str, questions: list[str], clients=(1, 10, 50), requests: int = 200, seconds: float = 60) -> dict:
     with tempfile.TemporaryDirectory(prefix="rag-http-") as tmp:
-        proc, url, out = start(store, Path(tmp), questions[0])
-        try:
-            out["levels"] = [load(url, questions, c, max(requests, c), seconds) for c in clients]
-            out["server_peak_rss_mb"] = peak_rss_mb(proc.pid)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        server, out = start(store, Path(tmp), questions[0])
+        with server:
+            out["levels"] = [load(server.url, questions, c, max(requests, c), seconds) for c in clients]
+            out["server_peak_rss_mb"] = peak_rss_mb(server.pid)
     return out
 
 
@@ -137,8 +106,7 @@ if __name__ == "__main__":
     if a.questions:
         qs = [x for x in Path(a.questions).read_text().splitlines() if x.strip()]
     else:
-        sys.path.insert(0, str(Path(__file__).parent))
-        from run import real_questions
+        from questions import real_questions
 
         qs = real_questions()
     print(json.dumps(run(a.store, qs, [int(c) for c in a.clients.split(",")], a.requests, a.seconds), indent=1))

@@ -17,20 +17,16 @@ T_START = time.perf_counter()
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import rag  # noqa: E402,F401  (offline switches first)
+from rag._testing import percentile  # noqa: E402
 
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def pct(values: list[float], p: float) -> float:
-    v = sorted(values)
-    return v[min(len(v) - 1, max(0, round(p / 100 * (len(v) - 1))))]
-
-
 def summary_ms(values: list[float]) -> dict:
     ms = [x * 1000 for x in values]
-    return {"median_ms": statistics.median(ms), "p95_ms": pct(ms, 95), "n": len(ms)}
+    return {"median_ms": statistics.median(ms), "p95_ms": percentile(ms, 95), "n": len(ms)}
 
 
 def folder_mb(path: Path) -> float:

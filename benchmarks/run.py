@@ -4,8 +4,9 @@
     python benchmarks/run.py --quick               # sizes 1,100, fewer questions: a minute or two
     python benchmarks/run.py --sizes 1,1000 --no-llamaindex
 
-Prints a table, writes benchmarks/results/latest.json and latest.png, and
-regenerates docs/benchmarks.md (stating the machine it ran on). Size 1 is the
+Prints a table, writes benchmarks/results/latest.json and latest.png (the chart only
+when matplotlib is installed; it is not a dependency), and regenerates
+docs/benchmarks.md (stating the machine it ran on). Size 1 is the
 real bundled article; larger sizes use the SYNTHETIC corpus from synthetic.py,
 generated into --work (a temp folder by default), never into corpus/.
 Each measurement runs in its own process (measure.py), one at a time.
@@ -30,28 +31,7 @@ sys.path.insert(0, str(HERE))
 
 import http_load  # noqa: E402
 import synthetic  # noqa: E402
-
-# Questions about the bundled article, in four phrasings each: 100 distinct questions at size 1.
-REAL_QUESTIONS = [
-    "What is Anthropic accusing Alibaba of?", "Which companies are involved in this dispute?",
-    "How much does it cost to develop a leading large language model?", "Why does IP protection matter for AI startups?",
-    "What is Alibaba's cloud division building?", "What is Anthropic known for?", "Who are Anthropic's main rivals?",
-    "What could a prolonged legal battle do to Anthropic?", "How could the dispute hurt Alibaba's reputation?",
-    "What should investors watch next?", "What is AI nationalism?", "How might venture capitalists react?",
-    "What are the specific claims Anthropic made?", "Why is the Chinese AI market so competitive?",
-    "What is Tongyi Qianwen?", "How could this affect collaboration between startups?",
-    "What precedents could the outcome set?", "Why is proving illicit access difficult?",
-    "What models does Anthropic make?", "What does the dispute center on?",
-    "How are AI startups valued by venture capital?", "What policy discussions could the dispute prompt?",
-    "Could the dispute slow down innovation?", "What is at stake for founders?",
-    "How could startups change their licensing?",
-]
-PHRASINGS = [lambda q: q, lambda q: f"In short: {q}", lambda q: f"Briefly, {q[0].lower()}{q[1:]}",
-             lambda q: f"Please explain: {q}"]
-
-
-def real_questions() -> list[str]:
-    return [p(q) for p in PHRASINGS for q in REAL_QUESTIONS]
+from questions import real_questions  # noqa: E402
 
 
 def child(kind: str, args: dict, work: Path, timeout: float = 7200) -> dict:
@@ -228,8 +208,12 @@ def markdown(t: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def plot(rows: list[dict], path: Path) -> None:
-    import matplotlib
+def plot(rows: list[dict], path: Path) -> bool:
+    """Draw the latency and ingest charts into `path`; False (and nothing drawn) without matplotlib."""
+    try:
+        import matplotlib
+    except ImportError:
+        return False
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -266,7 +250,10 @@ def plot(rows: list[dict], path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+    return True
 
+
+NO_PLOT = "(No chart: matplotlib is not installed. pip install matplotlib, then re-draw with --render.)"
 
 BOUNDS = {
     "ask_floor": "each first-seen question runs the model once (the floor) plus Chroma's HNSW query, BM25, "
@@ -331,7 +318,7 @@ def targets(result: dict) -> list[str]:
     return out
 
 
-def write_doc(result: dict, t: list[list[str]], png: Path, doc: Path, command: str) -> None:
+def write_doc(result: dict, t: list[list[str]], png: Path | None, doc: Path, command: str) -> None:
     m = result["machine"]
     extra = "\n".join(f"- {line}" for line in result.get("notes", []))
     goals = "\n".join(f"- {line}" for line in targets(result))
@@ -370,7 +357,7 @@ at end {result['load_avg_end'][0]:.1f} (other work on the machine makes absolute
 
 {markdown(t)}
 
-![latency and ingest time against corpus size]({os.path.relpath(png, doc.parent)})
+{f"![latency and ingest time against corpus size]({os.path.relpath(png, doc.parent)})" if png else NO_PLOT}
 
 All numbers: [benchmarks.json](benchmarks.json).
 {http}
@@ -391,20 +378,22 @@ def report(result: dict, t0: float, out: Path, doc: str, command: str, final: bo
                              "in requests and time; questions cycle (first round first sight, then repeats). "
                              "Cold start is process start to the first answer.\n\n" + md_rows(ht) + "\n")
     (out / "latest.json").write_text(json.dumps(result, indent=1))
-    png = out / "latest.png"
-    plot(result["rows"], png)
+    png = out / "latest.png" if plot(result["rows"], out / "latest.png") else None
     if doc:
         doc = Path(doc)
         doc.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(png, doc.parent / "benchmarks.png")
+        if png:
+            shutil.copy(png, doc.parent / "benchmarks.png")
         shutil.copy(out / "latest.json", doc.parent / "benchmarks.json")
-        write_doc(result, t, doc.parent / "benchmarks.png", doc, command)
+        write_doc(result, t, doc.parent / "benchmarks.png" if png else None, doc, command)
     if final:
         print(print_table(t))
         if result.get("http"):
             print("\nHTTP POST /api/ask (rag serve on loopback, rate limit off)\n" + plain(http_table(result["http"])))
         print("\nTargets:\n" + "\n".join(targets(result)))
-        print(f"\nwrote {out / 'latest.json'}, {png}" + (f" and {doc}" if doc else ""))
+        if not png:
+            print(f"\n{NO_PLOT}")
+        print(f"\nwrote {out / 'latest.json'}" + (f", {png}" if png else "") + (f" and {doc}" if doc else ""))
 
 
 def main(argv=None) -> int:

@@ -14,12 +14,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+from .sanitize import MARK, leading_markers, markers
 from .text import content_terms, hard_facts, sentence_spans
 from .types import Answer, Chunk
 
 MIN_SUPPORT = 0.7
-_MARKERS = re.compile(r"\s*\[(\d{1,3})\](?:\s*\[(\d{1,3})\])*")
-_MARK = re.compile(r"\[(\d{1,3})\]")
 
 
 @dataclass(frozen=True)
@@ -69,12 +68,12 @@ def split_cited(draft: str) -> list[CitedSentence]:
     pieces: list[list] = []  # [text, markers]
     for s, e in spans:
         seg = draft[s:e]
-        lead = re.match(r"^(\s*\[\d{1,3}\])+", seg)
+        lead, rest = leading_markers(seg)
         if lead and pieces:
-            pieces[-1][1].extend(int(m) for m in _MARK.findall(lead.group()))
-            seg = seg[lead.end():]
-        marks = [int(m) for m in _MARK.findall(seg)]
-        text = _MARK.sub("", seg)
+            pieces[-1][1].extend(lead)
+            seg = rest
+        marks = markers(seg)
+        text = MARK.sub("", seg)
         text = re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"\s{2,}", " ", text)).strip()
         if text and any(ch.isalnum() for ch in text):
             pieces.append([text, marks])

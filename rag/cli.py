@@ -13,7 +13,7 @@ from pathlib import Path
 from . import _offline  # noqa: F401
 from .config import ENV_VARS, Settings
 from .errors import ExtraMissing, RagError, StoreCorrupt
-from .question import for_log
+from .sanitize import for_log
 
 
 def _settings(args) -> Settings:
@@ -35,7 +35,7 @@ def cmd_ingest(args) -> int:
     embedder = Embedder(s.embed_model)
     where = s.chroma_url or str(s.store_dir)
     # The lock comes first: two clients opening one Chroma folder for writing can block each other for minutes.
-    with write_lock(lock_path("" if s.chroma_url else s.store_dir, s.chroma_url), where):
+    with write_lock(lock_path(s.store_dir, s.chroma_url), where):
         try:
             store = Store.open(s.store_dir, url=s.chroma_url, create=True)
         except StoreCorrupt:

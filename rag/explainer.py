@@ -159,7 +159,7 @@ class Explainer:
         query = condense(q, turns) if query is None else query
         asked = understand(query)
         emb = self.embedder.query(query)
-        hits = self.retriever.search(query, top_k, embedding=emb)
+        hits = self.retriever.search(query, top_k, embedding=emb, asked=asked)
         lex = self.retriever.lexical
         top_idf = lex.idf("\x00")  # the idf of a term seen nowhere: an upper bound
         return Request(question=q, query=query, hits=hits, history=turns, query_embedding=emb,

@@ -23,7 +23,8 @@ from .understand import HOLDS, Asked
 
 VERSION = 1  # part of the store fingerprint: a change here re-analyses the corpus
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-_CAP_RUN = re.compile(r"(?<![\w'’])(?:[A-Z][\w'’.-]*[a-z0-9][\w'’-]*|[A-Z]{2,})(?:\s+(?:of\s+|de\s+|van\s+)?[A-Z][\w'’-]+)*")
+_CAP_RUN = re.compile(r"(?<![\w'’])(?:[A-Z][\w'’.-]*[a-z0-9][\w'’-]*|[A-Z]{2,})(?:\s+(?:of\s+|de\s+|van\s+)?[A-Z][\w'’-]+)*"
+                      r"(?:\s\d{1,2}[A-Za-z]?\b(?![,.]\d))?")
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class ArticleFacts:
 
 def article_facts(texts: list[str], published: list[str]) -> list[ArticleFacts]:
     """The facts of many articles (one spaCy pass, batched)."""
-    return [_facts(a, _year(p)) for a, p in zip(analyze_many(texts, published), published)]
+    return [_facts(a, p) for a, p in zip(analyze_many(texts, published), published)]
 
 
 def _year(published: str) -> int | None:
@@ -79,7 +80,20 @@ def _year(published: str) -> int | None:
     return int(m.group()) if m else None
 
 
-def _facts(a: Analysis, year: int | None) -> ArticleFacts:
+def _quarter_year(t, year: int | None, month: int | None) -> int | None:
+    """The year of "the fourth quarter" with no year written: quarters are reported after they end,
+    so in an article of January 2022 it is 2021's."""
+    if re.search(r"\d{4}|'\d\d", t.text):
+        return t.year
+    if year is None:
+        return t.year
+    return year - 1 if month and 3 * t.quarter > month else year
+
+
+def _facts(a: Analysis, published: str) -> ArticleFacts:
+    year = _year(published)
+    m = re.match(r"\d{4}-(\d\d)", published or "")
+    month = int(m.group(1)) if m else None
     out = []
     for s, e in a.sentences:
         inside = lambda x: s <= x.start < e  # noqa: E731
@@ -93,12 +107,13 @@ def _facts(a: Analysis, year: int | None) -> ArticleFacts:
                 continue  # a sentence's first word is capitalised anyway
             names.add(("NAME", normalize_name(m.group())))
             spans.add(("NAME", m.start(), m.end()))
-        years = {t.year for t in times if t.year} | {t.year_end for t in times if t.year_end}
+        years = {t.year for t in times if t.year and not t.quarter} | {t.year_end for t in times if t.year_end}
+        years |= {_quarter_year(t, year, month) for t in times if t.quarter and _quarter_year(t, year, month)}
         years |= {int(y) for y in _YEAR.findall(a.text, s, e)}
         quarters = set()
         for t in times:
             if t.quarter:
-                qy = t.year or year
+                qy = _quarter_year(t, year, month)
                 if qy:
                     quarters.add((qy, t.quarter))
         qty = [q for q in a.quantities if inside(q) and not _YEAR.fullmatch(q.text.strip())
@@ -153,10 +168,16 @@ def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, ar
             return Fit(False, "quarter", f"is about {_qlist(have)}, not {_qlist(asked.quarters)}",
                        tuple(sorted({y for y, _ in have})))
     low = f"{sentence} {context}".casefold()
+    own_text = sentence.casefold()
     for e in asked.entities:
         key = _strip_years(e.norm)
         if key and key not in low and not any(_related(key, n) for _, n in sent.names):
             return Fit(False, "entity", f"does not mention {e.text}", tuple(sorted(about)))
+        # "the original Skylark" is not "the Skylark 2": a sentence naming a broader name (the parent,
+        # the earlier product) and not the asked one is about something else
+        wider = [n for _, n in sent.names if key and key.startswith(n + " ")]
+        if wider and key not in own_text:
+            return Fit(False, "entity", f"is about {wider[0]}, not {e.text}", tuple(sorted(about)))
     if asked.kind in HOLDS and asked.kind not in sent.kinds and not _kind_in_text(asked.kind, sentence, asked):
         return Fit(False, "kind", f"holds no {asked.kind.replace('_', ' or ')}", tuple(sorted(about)))
     if asked.kind in ("person_or_org", "name", "place"):

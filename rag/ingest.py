@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .chunking import CHUNKER_VERSION, chunk_article
 from .embedding import Embedder
+from .facts import VERSION as FACTS_VERSION, article_facts
 from .loaders import LoadResult, iter_files, load_file
 from .store import SCHEMA, Store
 from .text import quotable_sentences
@@ -53,7 +54,7 @@ def fingerprint(embedder: Embedder, chunk_tokens: int, chunk_overlap: int, exclu
     """Everything that decides what vectors are in the store; a change means a rebuild."""
     return {"schema": SCHEMA, "embed_model": embedder.model_id, "dim": embedder.dim,
             "chunk_tokens": chunk_tokens, "chunk_overlap": chunk_overlap, "chunker": CHUNKER_VERSION,
-            "exclude_faq": exclude_faq}
+            "exclude_faq": exclude_faq, "facts": FACTS_VERSION}
 
 
 def ingest(paths: list[Path], store: Store, embedder: Embedder, *, chunk_tokens: int = 160,
@@ -186,7 +187,10 @@ def _write(todo, store, embedder, chunk_tokens, chunk_overlap, exclude_faq, repo
         report.sentences_embedded += len(vectors) - len(chunks)
         rows, items = [], []
         i, j = 0, len(chunks)
-        for (article, version, cs), ss in zip(pending, sentences):
+        # what each sentence names and dates, worked out once here so answering runs no NLP on the corpus
+        facts = article_facts([a.text for a, _, _ in pending], [a.published for a, _, _ in pending])
+        for (article, version, cs), ss, f in zip(pending, sentences, facts):
+            article = replace(article, facts=f.to_json())
             rows += [(article.doc_id, version, t, v) for t, v in zip(ss, vectors[j:j + len(ss)])]
             items.append((article, version, cs, vectors[i:i + len(cs)]))
             i += len(cs)

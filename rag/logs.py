@@ -2,7 +2,7 @@
 
 Questions, file names, article text and model output all reach log messages. A
 newline in them would start a fake record, an ANSI escape would recolour or hide
-one in a terminal. Every message is escaped with `question.for_log`; a traceback
+one in a terminal. Every message is escaped with `sanitize.for_log`; a traceback
 follows on continuation lines that always start with "  | ".
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from .question import for_log
+from .sanitize import for_log
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 

@@ -159,7 +159,11 @@ def _build(doc, published: str, parser: bool) -> Analysis:
                          t.idx, t.idx + len(t.text), t.ent_type_, t.is_stop) for t in doc)
     ents = tuple(Entity(e.text, e.label_, e.start_char, e.end_char, normalize_name(e.text))
                  for e in doc.ents if e.label_ not in _NOT_NAMES)
-    times = tuple(t for e in doc.ents if e.label_ in ("DATE", "TIME") for t in [_time(e.text, e.start_char, ref)] if t)
+    times = [t for e in doc.ents if e.label_ in ("DATE", "TIME") for t in [_time(e.text, e.start_char, ref)] if t]
+    for m in _TIME_PATTERN.finditer(doc.text):  # what the NER missed ("a fourth quarter decline", "in 2023")
+        if not any(t.start < m.end() and m.start() < t.end for t in times) and (t := _time(m.group(), m.start(), ref)):
+            times.append(t)
+    times = tuple(sorted(times, key=lambda t: t.start))
     sents = tuple((s.start_char, s.end_char) for s in doc.sents)
     claims = tuple(c for s in doc.sents for c in _claims(s)) if parser else ()
     return Analysis(doc.text, sents, ents, times, tuple(quantities(doc.text, tokens)), claims, tokens)
@@ -169,7 +173,7 @@ _NOT_NAMES = {"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCE
 
 # ---------------------------------------------------------------- entities
 
-_CORPORATE = {"inc", "incorporated", "corp", "corporation", "co", "company", "ltd", "limited", "llc", "plc",
+CORPORATE = _CORPORATE = {"inc", "incorporated", "corp", "corporation", "co", "company", "ltd", "limited", "llc", "plc",
               "group", "holding", "holdings", "sa", "ag", "nv", "gmbh", "lp", "llp", "se", "bv", "pte"}
 
 
@@ -220,6 +224,12 @@ _MONTHS |= {m[:3]: i for m, i in list(_MONTHS.items())} | {"sept": 9}
 _WEEKDAYS = {d: i for i, d in enumerate("monday tuesday wednesday thursday friday saturday sunday".split())}
 _ORD = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
 _SHIFT = {"last": -1, "previous": -1, "past": -1, "prior": -1, "this": 0, "current": 0, "next": 1, "coming": 1}
+
+
+_TIME_PATTERN = re.compile(
+    r"\b(?:(?:first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter(?:\s+of\s+(?:1[89]|20)\d\d)?|q[1-4](?:\s+(?:1[89]|20)\d\d)?"
+    r"|(?:in|since|by|until|from|of|during)\s+(?:1[89]|20)\d\d(?:\s*[-–/]\s*\d{2,4})?"
+    r"|(?:last|previous|next|this)\s+(?:year|quarter|month|week))\b", re.I)
 
 
 def _parse_date(s: str) -> _dt.date | None:
@@ -303,7 +313,12 @@ _SCALE = {"hundred": 1e2, "thousand": 1e3, "million": 1e6, "billion": 1e9, "tril
           "mn": 1e6, "mln": 1e6, "bn": 1e9, "b": 1e9, "tn": 1e12, "dozen": 12.0}
 _CURRENCY = {"$": "USD", "us$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "dollar": "USD", "euro": "EUR",
              "pound": "GBP", "yuan": "CNY", "yen": "JPY", "renminbi": "CNY", "rupee": "INR", "franc": "CHF"}
-_FRACTION = {"half": 50.0, "third": 100 / 3, "quarter": 25.0}
+_DENOM = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4, "fifth": 5, "fifths": 5,
+          "tenth": 10, "tenths": 10}
+_FRACTION_RE = re.compile(r"\b(?:(a|an|one|two|three|four|nine)[- ])?(half|halves|thirds?|quarters?|fifths?|tenths?)\b"
+                          r"(?=\s+(?:of|the|its|their|in|by|from)\b|[.,;]|\s*$)", re.I)
+_RATIO_RE = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:in|out\s+of)\s+(?:every\s+)?(?:a\s+)?"
+                       r"(\d+|ten|twenty|hundred|thousand|million)\b", re.I)
 _NUMWORD = "|".join(sorted(list(_SMALL) + list(_TENS), key=len, reverse=True))
 _QTY = re.compile(
     rf"(?P<cur>us\$|\$|€|£|¥)?\s?(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|(?:{_NUMWORD})(?:[- ](?:{_NUMWORD}))?|an?)"
@@ -363,10 +378,18 @@ def quantities(text: str, tokens: tuple[Token, ...] = ()) -> list[Quantity]:
         elif not unit:
             unit = _noun_after(m.end(), tokens)
         out.append(Quantity(text[first:m.end()].strip(), first, m.end(), value, unit))
-    for m in re.finditer(r"\b(?:(one|a|two)[- ])?(half|third|thirds|quarter)\s+of\b", text, re.I):
-        base = _FRACTION[m[2].lower().rstrip("s")]
-        k = 2.0 if (m[1] or "").lower() == "two" else 1.0
-        out.append(Quantity(m.group(), m.start(), m.end(), round(base * k, 4), "%"))
+    for m in _FRACTION_RE.finditer(text):
+        k = _num(m[1]) if m[1] else 1.0
+        den = _DENOM[m[2].lower()]
+        if not m[1] and den != 2:
+            continue  # "the third quarter", "a fifth game": a fraction needs its count ("a fifth", "two-fifths")
+        out = [q for q in out if not (m.start() <= q.start < m.end())]
+        out.append(Quantity(m.group(), m.start(), m.end(), round(100 * (k or 1.0) / den, 6), "%"))
+    for m in _RATIO_RE.finditer(text):  # "one in a hundred", "71 out of every 100"
+        a, b = _num(m[1]), _num(m[2]) if m[2].isdigit() else _SCALE.get(m[2].lower(), _num(m[2]))
+        if a is not None and b:
+            out = [q for q in out if not (m.start() <= q.start < m.end())]
+            out.append(Quantity(m.group(), m.start(), m.end(), round(100 * a / b, 6), "%"))
     return sorted(out, key=lambda q: q.start)
 
 
@@ -421,6 +444,7 @@ def _claims(sent) -> list[Claim]:
             if src is not None:
                 according[t.head.i] = _phrase(src)
     cues = []  # (depth, token, source, lemma, stance, contents, anaphoric)
+    cue_modal: dict[int, str] = {}
     for t in sent:
         lemma = t.lemma_.lower()
         if lemma not in STANCE:
@@ -440,14 +464,27 @@ def _claims(sent) -> list[Claim]:
         contents += [c for c in t.children if c.dep_ == "dobj" and c.pos_ == "VERB"]  # "denied accessing"
         if t.dep_ == "ccomp" and t.head.pos_ in ("VERB", "AUX") and not contents and t.head.i < t.i:
             contents = [t.head]  # "S, X said" parsed with S's verb as the head
+        root = sent.root
+        if (t.dep_ in ("acl", "relcl") and not contents and t.head.pos_ in ("NOUN", "PROPN") and root.i < t.head.i
+                and root.pos_ in ("VERB", "AUX") and not any(c.dep_ in ("dobj", "nsubj") for c in t.children)
+                and sent.doc[max(t.head.left_edge.i - 1, 0)].text == ","):
+            contents, src = [root], _speaker(t.head)  # "S, the two companies announced": the speaker read as a noun
         anaphoric = any(c.dep_ in ("dobj", "nsubjpass") and c.lemma_.lower() in _ANAPHORA for c in t.children) or (
             t.dep_ == "relcl" and t.head.lemma_.lower() in _ANAPHORA)
+        if STANCE[lemma] == "assert" and not contents and not anaphoric:
+            continue  # "reported a decline", "will add 14 routes": a reporting verb without a clause reports nothing
         cues.append((len(list(t.ancestors)), t, src, lemma, stance, contents, anaphoric))
+        modal = next((c.lemma_.lower() for c in t.children if c.dep_ == "aux" and c.lemma_.lower() in MODALS), "")
+        if modal:  # "X will say that ...": the content is not yet asserted
+            cue_modal[t.i] = modal
     attributed: dict[int, tuple] = {}  # token index -> (source, cue, stance); inner cues win
+    modal_of: dict[int, str] = {}
     for _, t, src, lemma, stance, contents, _ in sorted(cues, key=lambda c: c[0]):
         for c in contents:
             for v in c.subtree:
                 attributed[v.i] = (src, lemma, stance)
+                if t.i in cue_modal:
+                    modal_of[v.i] = cue_modal[t.i]
     for vi, src in according.items():
         for v in sent.doc[vi].subtree:
             if v.i not in attributed or attributed[v.i][0] == "unnamed":
@@ -469,7 +506,8 @@ def _claims(sent) -> list[Claim]:
         if t.lemma_.lower() in _MODAL_VERBS and any(c.dep_ == "xcomp" for c in t.children):
             continue  # "plans to X": X carries the claim, with modality "plans"
         src, cue, stance = attributed.get(t.i, ("", "", "assert"))
-        out.append(_content(t, src, cue, stance))
+        c = _content(t, src, cue, stance)
+        out.append(dataclasses.replace(c, modality=modal_of[t.i]) if not c.modality and t.i in modal_of else c)
     for t in sent:  # "the alleged access by X (to Y)": the hedged noun stands for the act
         if t.pos_ == "NOUN" and any(c.lower_ in HEDGES and c.dep_ == "amod" for c in t.children):
             h = next(c.lower_ for c in t.children if c.lower_ in HEDGES)
@@ -509,10 +547,34 @@ def _source(cue) -> str:
                 c = next((g for g in c.children if g.dep_ == "pobj"), c)
             if c.dep_ == "nsubj" and c.lower_ in ("which", "that", "who") and cue.dep_ == "relcl":
                 return _phrase(cue.head)
-            return _phrase(c)
-    if cue.dep_ == "conj" and cue.head.lemma_.lower() in STANCE:
-        return _source(cue.head)
+            return _speaker(c)
+    if cue.dep_ in ("conj", "advcl", "xcomp") and cue.head.lemma_.lower() in STANCE:
+        return _source(cue.head)  # "..., the bank said, adding that ..."
+    if cue.dep_ == "ROOT" and cue.i > 0 and any(c.dep_ == "ccomp" and c.i < cue.i for c in cue.children):
+        # "S, the airline's director, Ines Karlsson, said." with the speaker misattached inside S:
+        # the noun phrase just before the verb is who speaks
+        tok = cue.doc[cue.i - 1]
+        while tok.is_punct and tok.i > cue.sent.start:
+            tok = cue.doc[tok.i - 1]
+        while tok.dep_ in ("compound", "appos", "flat") and tok.head.i < cue.i:
+            tok = tok.head
+        if tok.pos_ in ("NOUN", "PROPN"):
+            return _speaker(tok)
     return ""
+
+
+def _speaker(tok) -> str:
+    """Who a speaker phrase names: a name in apposition or after "at/from" wins over the description
+    ("the airline's director, Ines Karlsson" -> Ines Karlsson; "lawyers at Marlow & Pike" -> Marlow & Pike)."""
+    if tok.pos_ != "PROPN":
+        for c in tok.children:
+            if c.dep_ == "appos" and c.pos_ == "PROPN":
+                return _phrase(c)
+            if c.dep_ == "prep" and c.lower_ in ("at", "from", "for", "with"):
+                g = next((g for g in c.children if g.dep_ == "pobj" and g.pos_ == "PROPN"), None)
+                if g is not None:
+                    return _phrase(g)
+    return _phrase(tok)
 
 
 def _phrase(tok) -> str:

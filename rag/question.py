@@ -9,12 +9,9 @@ import unicodedata
 from dataclasses import dataclass
 
 from .errors import BadQuestion
+from .sanitize import for_log, strip_controls  # noqa: F401 - for_log: callers import it from here too
 from .text import STOPWORDS, content_terms, names, normalize, words
 from .types import Turn
-
-# Unicode "format" characters (zero-width, bidi overrides, tag characters) are invisible:
-# they can hide instructions or fake text direction, and carry no meaning for a question.
-_ANSI = re.compile(r"\x1b\][^\x07\x1b]{0,512}(\x07|\x1b\\)|\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")  # OSC, CSI, others
 
 # Cyrillic and Greek letters drawn like Latin ones. NFKC leaves them alone, so "Аlibaba" with a
 # Cyrillic А would not match "Alibaba"; inside a word that also has Latin letters (a mixed-script
@@ -33,26 +30,10 @@ def _fold_mixed(m: re.Match) -> str:
 
 def clean(text: str) -> str:
     """Remove control/format characters and ANSI escapes; collapse whitespace; fold look-alike letters."""
-    text = _ANSI.sub("", normalize(text))
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Co", "Cs") or ch in "\n\t")
-    text = re.sub("[\U000e0100-\U000e01ef]", "", text)  # variation selectors: a known way to smuggle bytes
-    text = unicodedata.normalize("NFKC", text)
+    # invisible characters can hide instructions or fake text direction, and mean nothing in a question
+    text = unicodedata.normalize("NFKC", strip_controls(normalize(text)))
     text = re.sub(r"\w+", _fold_mixed, text)
     return re.sub(r"\s+", " ", text).strip()
-
-
-def for_log(text, limit: int = 300) -> str:
-    """Text from outside made safe for one log or terminal line: line breaks, escapes, bidi and
-    other invisible characters are shown as \\x.. codes, so nobody can forge a line or recolour one.
-    `limit` caps the length (0: no cap)."""
-    text = text if isinstance(text, str) else repr(text)
-    if limit and len(text) > limit:
-        text = f"{text[:limit]}...(+{len(text) - limit} chars)"
-    return "".join(ch if unicodedata.category(ch) not in _UNSAFE else ch.encode("unicode_escape").decode("ascii")
-                   for ch in text)
-
-
-_UNSAFE = {"Cc", "Cf", "Zl", "Zp", "Co", "Cs"}
 
 
 def validate(question, max_chars: int = 1000) -> str:
@@ -192,9 +173,24 @@ def is_followup(question: str) -> bool:
     return leading_and or fragment or (any(w in _ANAPHORA for w in ws) and not has_name)
 
 
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_QUARTER = re.compile(r"\b(?:q[1-4]|(?:first|second|third|fourth) quarter)\b", re.I)
+
+
 def condense(question: str, history: list[Turn]) -> str:
-    """A standalone retrieval query: the follow-up plus the previous question it depends on."""
+    """A standalone retrieval query: the follow-up plus the previous question it depends on.
+
+    Ellipsis that swaps a year or a quarter ("Who won in 2021?" then "And in 2022?") is resolved
+    by putting the new one in the previous question's place, so the old one cannot steer retrieval."""
     if not history or not is_followup(question):
         return question
     prev = next((t.question for t in reversed(history) if t.question and content_terms(t.question)), "")
-    return f"{question} {prev}".strip() if prev else question
+    if not prev:
+        return question
+    for pattern in (_YEAR, _QUARTER):
+        new, old = pattern.findall(question), pattern.findall(prev)
+        if new and old:
+            prev = pattern.sub(lambda m, it=iter(new * len(old)): next(it), prev)
+            rest = [w for w in content_terms(pattern.sub(" ", question))]
+            return prev if not rest else f"{question} {prev}"
+    return f"{question} {prev}".strip()

@@ -3,7 +3,7 @@
 Everything from outside (questions, corpus text, titles, URLs, answers) is
 escaped here, so it reaches the page as text: no tag, event handler, link
 scheme or image from the corpus or a reader survives. Only http(s) URLs
-become links. Each fragment is a single line starting with a block tag, so the
+become links (`sanitize.safe_url`). Each fragment is a single line starting with a block tag, so the
 page's markdown renderer passes it through untouched (CommonMark HTML block).
 """
 from __future__ import annotations
@@ -11,11 +11,11 @@ from __future__ import annotations
 import html
 import re
 from typing import Callable
-from urllib.parse import quote as _pct, urlsplit
+from urllib.parse import quote as _pct
 
+from .sanitize import MARK, safe_url
 from .types import Answer, Citation
 
-_MARK = re.compile(r"\[(\d+)\]")
 _SENT_END = re.compile(r"[.!?][\"'”’)\]]*\s+")
 
 
@@ -23,18 +23,6 @@ def esc(text) -> str:
     """Text as HTML text. Newlines become spaces: every fragment here is one line, which a markdown
     renderer passes through as an HTML block, so nothing inside is read as markdown."""
     return html.escape(re.sub(r"[\r\n\u2028\u2029]+", " ", str(text or "")), quote=True)
-
-
-def safe_url(url: str) -> str:
-    """The URL if it is a plain http(s) link, else "" (javascript:, data:, relative paths...)."""
-    url = (url or "").strip()
-    if not url or any(ord(ch) < 33 for ch in url):
-        return ""
-    try:
-        u = urlsplit(url)
-    except ValueError:
-        return ""
-    return url if u.scheme in ("http", "https") and u.hostname else ""
 
 
 def text_fragment(quote: str, words: int = 5) -> str:
@@ -87,7 +75,7 @@ def answer_html(answer: Answer, turn: int) -> str:
 def _cited(answer: Answer, turn: int) -> str:
     by_n = {c.n: c for c in answer.citations}
     out, pos = [], 0
-    for m in _MARK.finditer(answer.answer):
+    for m in MARK.finditer(answer.answer):
         out.append(esc(answer.answer[pos:m.start()]))
         c = by_n.get(int(m.group(1)))
         if c is None:

@@ -7,6 +7,7 @@ number tells when to reload).
 from __future__ import annotations
 
 import math
+import re
 import threading
 import time
 from collections import Counter, defaultdict
@@ -138,8 +139,10 @@ class Retriever:
     def generation(self) -> int:
         return self._generation
 
-    def search(self, query: str, top_k: int | None = None, embedding: list[float] | None = None) -> list[Hit]:
-        """The top_k passages by reciprocal-rank fusion of dense and BM25 rankings."""
+    def search(self, query: str, top_k: int | None = None, embedding: list[float] | None = None,
+               asked=None) -> list[Hit]:
+        """The top_k passages by reciprocal-rank fusion of dense and BM25 rankings, shaped by what the
+        question pins down (`asked`, a rag.understand.Asked): its years, the names it asks about, "latest"."""
         self.refresh()
         index = self._index
         k = top_k or self.top_k
@@ -156,6 +159,8 @@ class Retriever:
         for rank, (i, s) in enumerate(lexical):
             fused[i] += 1.0 / (RRF_K + rank + 1)
             lex_score[i] = s
+        if asked is not None:
+            _shape(fused, index.chunks, asked)
         ranked = sorted(fused, key=lambda i: -fused[i])
         hits = [Hit(index.chunks[i], fused[i], dense_sim.get(i, 0.0), lex_score.get(i, 0.0))
                 for i in _diverse(ranked, index.chunks, k)]
@@ -168,6 +173,30 @@ class Retriever:
         missing = self.embedder.missing(s for h in hits for s in quotable_sentences(h.chunk.text))
         if missing:
             self.embedder.remember(self.store.sentence_vectors(missing))
+
+
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+STEP = 1.0 / (RRF_K + 1)  # what one first place in one ranking is worth
+
+
+def _shape(fused: dict[int, float], chunks: list[Chunk], asked) -> None:
+    """Move passages about the question's year and names up, and those about other years down:
+    "the 2021 final" must not be answered from the 2019 report because it ranks higher.
+    A passage is about the years it names and the year its article was published."""
+    names = [n for n in (re.sub(r"\s+", " ", _YEAR.sub(" ", e.norm)).strip() for e in asked.entities) if n]
+    newest = max((chunks[i].published for i in fused), default="") if asked.latest else ""
+    for i in fused:
+        c = chunks[i]
+        bonus = 0.0
+        if asked.years:
+            years = {int(y) for y in _YEAR.findall(c.text)} | {int(y) for y in _YEAR.findall(c.published[:4])}
+            bonus += 0.75 if years & asked.years else -0.75 if years else 0.0
+        if names:
+            low = f"{c.title} {c.text}".casefold()
+            bonus += 0.5 * sum(n in low for n in names) / len(names)
+        if newest and c.published == newest:
+            bonus += 0.5
+        fused[i] += bonus * STEP
 
 
 def _diverse(ranked: list[int], chunks: list[Chunk], k: int) -> list[int]:

@@ -43,6 +43,7 @@ class Article:
     dek: str = ""
     path: str = ""
     faq: tuple[QAPair, ...] = ()
+    facts: str = ""  # rag.facts.ArticleFacts as JSON, added at ingest (not part of the content hash)
 
     def content_hash(self) -> str:
         import hashlib
@@ -52,6 +53,22 @@ class Article:
             h.update(part.encode("utf-8"))
             h.update(b"\x00")
         return h.hexdigest()[:24]
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """An article as the store holds it (what citations are checked against)."""
+
+    doc_id: str
+    version: str  # `Article.content_hash` of the stored article: names its chunks
+    faq: tuple[QAPair, ...]
+    title: str
+    text: str
+    url: str
+    published: str
+    path: str = ""
+    dek: str = ""
+    facts: str = ""  # rag.facts.ArticleFacts as JSON (see rag.facts)
 
 
 @dataclass(frozen=True)

@@ -44,11 +44,15 @@ _NOUN_KIND = {
 NOUN_KIND = {w: k for k, ws in _NOUN_KIND.items() for w in ws.split()}
 _MONEY_VERBS = {"cost", "pay", "spend", "worth", "charge", "raise", "earn", "fund", "fine", "sell", "buy", "price",
                 "invest", "lose", "owe", "budget", "value"}
-_AUX = {"be", "do", "have", "can", "could", "will", "would", "should", "may", "might", "must", "shall"}
+_AUX = {"be", "do", "have", "can", "could", "will", "would", "should", "may", "might", "must", "shall",
+        "is", "are", "was", "were", "am", "does", "did", "has", "had"}  # lemmas and forms: "Has" may lemmatise as "has"
 _LEAD = re.compile(r"^\s*(?:and|but|so|also|then|ok(?:ay)?|well)\b[\s,]*", re.I)
 _LATEST = re.compile(r"\b(latest|newest|most recent(?:ly)?|current(?:ly)?|now|today|so far|to date|as of now|still)\b", re.I)
 _QUARTER = re.compile(r"\b(?:q([1-4])|(first|second|third|fourth|1st|2nd|3rd|4th) quarter)\b(?:\s*(?:of\s*)?((?:19|20)\d\d))?", re.I)
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_CALENDAR = re.compile(r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+                       r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|monday|tuesday|wednesday|"
+                       r"thursday|friday|saturday|sunday)\b\.?", re.I)
 _ORD = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
 _NOT_SUBJECT = {"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT"}
 
@@ -78,7 +82,7 @@ def understand(question: str) -> Asked:
     a = analyze(q)
     toks = a.tokens
     low = q.lower()
-    first = toks[0].lemma if toks else ""
+    first = toks[0].text.lower() if toks else ""
     kind, noun, plural = _kind(q, low, toks)
     years = {int(y) for y in _YEAR.findall(q)}
     for t in a.times:
@@ -141,7 +145,7 @@ def _kind(q: str, low: str, toks) -> tuple[str, str, bool]:
         return "person_or_org", "", bool(re.search(r"\bwho (?:are|were)\b", low))
     if re.match(r"\s*how\b", low):
         return "process", "", False
-    if lemmas[0] in _AUX:
+    if lemmas[0] in _AUX or words[0] in _AUX:
         return "yesno", "", False
     if re.match(r"\s*what (?:is|are|was|were) (?:an?\s|[a-z])", low) and " of " not in low:
         verbs = [t for t in toks if t.pos == "VERB"]
@@ -175,11 +179,14 @@ def _capitalised(q: str, toks, found: tuple[Entity, ...]) -> tuple[Entity, ...]:
     outside the entities already found and not a question's opening word."""
     from .nlp import normalize_name
 
-    taken = [(e.start, e.end) for e in found]
+    taken = [(e.start, e.end) for e in found] + [(m.start(), m.end()) for m in _QUARTER.finditer(q)]
+    taken += [(m.start(), m.end()) for m in _CALENDAR.finditer(q)]
     out, run = [], []
     for i, t in enumerate(list(toks) + [None]):
         cap = t is not None and t.text[:1].isupper() and t.text.lower() not in _QWORDS and t.pos != "PUNCT" \
             and not any(s <= t.start < e for s, e in taken)
+        # a model number belongs to its name: "Skylark 2", "Falcon 9"
+        cap = cap or bool(run and t is not None and re.fullmatch(r"\d{1,2}[A-Za-z]?|[IVX]{1,4}", t.text))
         if cap:
             run.append(t)
             continue

@@ -9,8 +9,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
-
 ROOT = Path(__file__).resolve().parent.parent
 
 _WORDS = ("market regulators company shares investors court ruling budget council energy prices election "
@@ -91,14 +89,7 @@ def store_state(store) -> dict:
 
 def start_in(workdir: Path, store: Path, timeout: float = 180, **env_extra):
     """`python ui.py` with `workdir` as its working folder (so relative paths like `.env` resolve there)."""
-    from live_server import Server, free_port, wait_ready
+    from live_server import start_server
 
-    port = free_port()
-    log = workdir / f"server-{port}.log"
-    env = {**os.environ, "RAG_STORE": str(store), "RAG_PORT": str(port), "RAG_HOST": "127.0.0.1",
-           "RAG_FEEDBACK": str(workdir / "data" / "feedback.sqlite3"), **{k: str(v) for k, v in env_extra.items()}}
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, str(ROOT / "ui.py")], cwd=workdir, env=env, stdout=out,
-                                stderr=subprocess.STDOUT)
-    server = Server(f"http://127.0.0.1:{port}", port, proc, log, workdir / "data" / "feedback.sqlite3", env)
-    return wait_ready(server, timeout)
+    return start_server(store, workdir, timeout, cwd=workdir, feedback=workdir / "data" / "feedback.sqlite3",
+                        **env_extra)

@@ -1,4 +1,5 @@
-"""The chat server as readers meet it: a real `python ui.py` process on a free 127.0.0.1 port.
+"""The chat server as readers meet it: a real `python ui.py` process on a free 127.0.0.1 port
+(and a real `chroma run` for the tests that share one Chroma server).
 
 Its store is corpus/ plus a few hostile articles (script tags, event handlers, a
 javascript: URL, a remote markdown image, an iframe) and one with a real URL, so
@@ -9,17 +10,14 @@ Fixtures are re-exported by conftest.py; other test files (hardening) can use
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
+
+from rag._testing import Proc, free_port, spawn, start, wait_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,66 +48,38 @@ HOSTILE = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def write_hostile(corpus: Path) -> None:
     for name, text in HOSTILE.items():
         (corpus / name).write_text(text, encoding="utf-8")
 
 
 @dataclass
-class Server:
-    url: str  # http://127.0.0.1:PORT (no trailing slash)
-    port: int
-    proc: subprocess.Popen
-    log: Path
-    feedback: Path
-    env: dict
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+class Server(Proc):
+    """A `python ui.py` process (url, port, proc, log, env, stop() from rag._testing.Proc)."""
+    feedback: Path | None = None
 
 
-def start_server(store: Path, workdir: Path, timeout: float = 180, **env_extra: str) -> Server:
-    """Start `python ui.py` against `store`; returns once /api/health answers 200 (or fails with the log)."""
+def start_server(store: Path, workdir: Path, timeout: float = 180, cwd: Path = ROOT, feedback: Path | None = None,
+                 **env_extra: str) -> Server:
+    """Start `python ui.py` against `store`; returns once /api/health answers 200 (or fails with the log).
+    `cwd` is its working folder (relative paths such as `.env` resolve there); logs go to `workdir`."""
     port = free_port()
     workdir.mkdir(parents=True, exist_ok=True)
-    log = workdir / f"server-{port}.log"
-    feedback = workdir / f"feedback-{port}.sqlite3"
-    env = {**os.environ, "RAG_STORE": str(store), "RAG_PORT": str(port), "RAG_HOST": "127.0.0.1",
-           "RAG_FEEDBACK": str(feedback), **env_extra}
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, str(ROOT / "ui.py")], cwd=ROOT, env=env,
-                                stdout=out, stderr=subprocess.STDOUT)
-    server = Server(f"http://127.0.0.1:{port}", port, proc, log, feedback, env)
-    return wait_ready(server, timeout)
+    feedback = feedback or workdir / f"feedback-{port}.sqlite3"
+    env = {"RAG_STORE": str(store), "RAG_PORT": str(port), "RAG_HOST": "127.0.0.1", "RAG_FEEDBACK": str(feedback),
+           **{k: str(v) for k, v in env_extra.items()}}
+    server = spawn([sys.executable, ROOT / "ui.py"], port, log=workdir / f"server-{port}.log", cwd=cwd, env=env,
+                   cls=Server, feedback=feedback)
+    return wait_ready(server, "/api/health", timeout)
 
 
-def wait_ready(server: "Server", timeout: float) -> "Server":
-    """Wait for /api/health; a server that dies or never answers fails with its log."""
-    proc, log = server.proc, server.log
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}:\n{log.read_text()[-4000:]}")
-        try:
-            if httpx.get(server.url + "/api/health", timeout=2).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    server.stop()
-    raise RuntimeError(f"server did not answer within {timeout}s:\n{log.read_text()[-4000:]}")
+def start_chroma(data: Path, port: int | None = None, log: Path | None = None, timeout: float = 60) -> Proc:
+    """A real Chroma server (`chroma run` from the installed chromadb package) on loopback."""
+    chroma = Path(sys.executable).parent / "chroma"
+    assert chroma.exists(), "the chroma CLI comes with the chromadb package"
+    port = port or free_port()
+    return start([chroma, "run", "--path", data, "--host", "127.0.0.1", "--port", port], port, "/api/v2/heartbeat",
+                 timeout, log=log, env={"ANONYMIZED_TELEMETRY": "False"})
 
 
 @pytest.fixture(scope="session")

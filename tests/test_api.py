@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from live_server import free_port
+from rag._testing import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS_TEXT = (ROOT / "corpus" / "anthropic-alibaba-accusation.md").read_text(encoding="utf-8")

@@ -8,17 +8,13 @@ fallback is reported. Few questions, short drafts: these tests must stay quick.
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import subprocess
 import sys
-import time
 
-import httpx
 import pytest
 
 from conftest import make_bot
 from rag import Settings
+from rag._testing import free_port, start
 from rag.backends import REFUSAL
 from rag.backends.llamacpp import bundled_model
 from rag.citations import check_answer, split_cited
@@ -38,45 +34,19 @@ QUESTIONS = [
 COMMON = dict(top_k=3, llm_max_tokens=60, llm_timeout=TIMEOUT, llamacpp_threads=2)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def llama_server(tmp_path_factory):
     """llama.cpp's OpenAI-compatible server with the bundled model, on loopback, with an API key."""
+    def ready(client, url):
+        return client.get(f"{url}/v1/models", headers={"Authorization": f"Bearer {KEY}"}, timeout=2).status_code == 200
+
     port = free_port()
-    log_path = tmp_path_factory.mktemp("llama-server") / "server.log"
-    env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
-    with open(log_path, "wb") as log_file:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", bundled_model(), "--host", "127.0.0.1",
-             "--port", str(port), "--n_threads", "2", "--n_ctx", "4096", "--api_key", KEY, "--verbose", "False"],
-            stdout=log_file, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited with {proc.returncode}:\n{log_path.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{url}/models", headers={"Authorization": f"Bearer {KEY}"}, timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"llama_cpp.server not ready after 120s:\n{log_path.read_text()[-2000:]}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    server = start([sys.executable, "-m", "llama_cpp.server", "--model", bundled_model(), "--host", "127.0.0.1",
+                    "--port", port, "--n_threads", "2", "--n_ctx", "4096", "--api_key", KEY, "--verbose", "False"],
+                   port, ready, timeout=120, log=tmp_path_factory.mktemp("llama-server") / "server.log",
+                   env={"OMP_WAIT_POLICY": "PASSIVE"})
+    with server:
+        yield server.url + "/v1"
 
 
 def check_stream(bot, question, history=None):

@@ -30,9 +30,26 @@ def test_synthetic_corpus_is_labelled_deterministic_and_sized(tmp_path):
 
 
 def test_benchmark_scripts_start():
-    for script in ("run.py", "http_load.py", "synthetic.py"):
+    for script in ("run.py", "http_load.py", "api_latency.py", "synthetic.py"):
         args = [sys.executable, str(ROOT / "benchmarks" / script)] + (["--help"] if script != "synthetic.py" else [])
         out = subprocess.run(args, capture_output=True, text=True, timeout=120)
         assert (out.returncode == 0) if script != "synthetic.py" else "usage" in out.stderr, out.stderr
-    assert "--quick" in subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--help"],
-                                       capture_output=True, text=True, timeout=120).stdout
+        if script == "run.py":
+            assert "--quick" in out.stdout
+
+
+def test_the_report_is_written_with_or_without_matplotlib(tmp_path):
+    import importlib.util
+
+    saved = ROOT / "docs" / "benchmarks.json"  # a real run's numbers, re-rendered
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--render", str(saved), "--out",
+                          str(tmp_path / "out"), "--doc", str(tmp_path / "doc" / "benchmarks.md")],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    page = (tmp_path / "doc" / "benchmarks.md").read_text()
+    assert "## Results" in page and "| articles |" in page
+    if importlib.util.find_spec("matplotlib"):
+        assert (tmp_path / "doc" / "benchmarks.png").is_file() and "](benchmarks.png)" in page
+    else:
+        assert "matplotlib is not installed" in out.stdout and "matplotlib is not installed" in page
+        assert not (tmp_path / "doc" / "benchmarks.png").exists()

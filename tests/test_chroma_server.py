@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from live_server import free_port, start_server
+from live_server import start_chroma, start_server
 from rag.ingest import ingest
 from rag.store import Store
 
@@ -31,34 +31,9 @@ QUESTION = "How much did the Zorblax observatory upgrade cost?"
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory):
     """A real Chroma server from the installed chromadb package, on a free loopback port."""
-    chroma = Path(sys.executable).parent / "chroma"
-    assert chroma.exists(), "the chroma CLI comes with the chromadb package"
-    port = free_port()
     folder = tmp_path_factory.mktemp("chroma")
-    log = open(folder.parent / f"chroma-{port}.log", "wb")
-    proc = subprocess.Popen([str(chroma), "run", "--path", str(folder / "data"), "--host", "127.0.0.1",
-                             "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
-                            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        assert proc.poll() is None, f"chroma run exited: {Path(log.name).read_text()[-2000:]}"
-        try:
-            if httpx.get(f"{url}/api/v2/heartbeat", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert time.monotonic() < deadline, "chroma run did not start within 60s"
-        time.sleep(0.3)
-    try:
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    with start_chroma(folder / "data", log=folder / "chroma.log") as chroma:
+        yield chroma.url
 
 
 def ask(server, question: str) -> dict:
@@ -119,6 +94,8 @@ def test_cli_against_the_server_and_the_writer_lock(chroma_url, tmp_path):
                                              capture_output=True, text=True, timeout=300, **kw)
     done = run("ingest", str(corpus), "--json")
     assert done.returncode == 0, done.stderr
+    # a server store has one lock file, in the temp folder: nothing is written where RAG_STORE points
+    assert not (tmp_path / "unused").exists()
     assert json.loads(done.stdout)["unchanged"] or json.loads(done.stdout)["added"]
 
     answer = run("ask", "Which companies are involved in this dispute?", "--json")

@@ -6,21 +6,21 @@ to recover, and the recovery command works.
 """
 from __future__ import annotations
 
+import logging
 import os
 import random
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from conftest import CORPUS, build_store, make_bot
 from hardening_kit import rag, rag_process, store_state, synthetic_corpus
+from live_server import start_chroma
 from rag import Settings
 from rag.errors import ModelMissing, StoreCorrupt, StoreMismatch, StoreNotFound, StoreReadOnly, StoreUnavailable
 from rag.explainer import Explainer
@@ -375,51 +375,37 @@ def test_embedding_model_missing_corrupt_or_changed(small_store, tmp_path, setti
 
 # ------------------------------------------------------------------------------ Chroma server restart
 
-def _start_chroma(folder: Path, port: int) -> subprocess.Popen:
-    chroma = Path(sys.executable).parent / "chroma"
-    proc = subprocess.Popen([str(chroma), "run", "--path", str(folder), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
-    deadline = time.monotonic() + 60
-    while True:
-        assert proc.poll() is None, "chroma run exited"
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        assert time.monotonic() < deadline, "chroma run did not start"
-        time.sleep(0.3)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
+def test_chroma_server_restart_gives_a_clear_error_then_reconnects(tmp_path, embedder, caplog):
+    proc = start_chroma(tmp_path / "chroma")
+    port, url = proc.port, proc.url
     try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
-def test_chroma_server_restart_gives_a_clear_error_then_reconnects(tmp_path, embedder):
-    from live_server import free_port
-
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    proc = _start_chroma(tmp_path / "chroma", port)
-    try:
-        ingest([CORPUS], Store.open(url=url, create=True), embedder, exclude_faq=True)
+        writer = Store.open(url=url, create=True)
+        ingest([CORPUS], writer, embedder, exclude_faq=True)
         bot = Explainer.open(Settings(chroma_url=url))
         assert not bot.ask(QUESTION).refused
-        _stop(proc)
+        proc.stop()
+        # every write says the server is gone, the sentence-vector table included (a cache: reading
+        # it only logs why and costs speed)
+        for write in (lambda: writer.set_file_sigs({"anthropic-alibaba-accusation.md": "1:2:3:4"}),
+                      lambda: writer.put_sentences([("d", "v", "A sentence.", [0.0] * embedder.dim)]),
+                      lambda: writer.prune_sentences("d"), writer.recover):
+            with pytest.raises(StoreUnavailable):
+                write()
+        logging.getLogger("rag").addHandler(caplog.handler)  # the rag logger may not propagate (logs.setup)
+        try:
+            with caplog.at_level(logging.WARNING, logger="rag"):
+                assert writer.sentence_vectors(["A sentence."]) == {}
+        finally:
+            logging.getLogger("rag").removeHandler(caplog.handler)
+        assert any("StoreUnavailable" in r.getMessage() for r in caplog.records), caplog.records
         t0 = time.monotonic()
         with pytest.raises(StoreUnavailable) as e:
             bot.ask(QUESTION)
         assert time.monotonic() - t0 < 30
         assert str(e.value).startswith(f"Cannot reach the Chroma server at {url} (")
         assert "the next request reconnects" in str(e.value)
-        proc = _start_chroma(tmp_path / "chroma", port)  # same data, same port
+        proc = start_chroma(tmp_path / "chroma", port)  # same data, same port
         ans = bot.ask(QUESTION)  # the same Explainer, no restart of the app
         assert not ans.refused and "[1]" in ans.answer
     finally:
-        _stop(proc)
+        proc.stop()

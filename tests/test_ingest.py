@@ -7,7 +7,7 @@ from rag.chunking import chunk_article
 from rag.errors import StoreMismatch, StoreNotFound
 from rag.explainer import Explainer
 from rag.loaders import load_corpus
-from rag.store import Store, _key
+from rag.store import Store, lock_path, record_id
 
 
 def test_reingest_of_an_unchanged_corpus_embeds_nothing(tmp_path, embedder, corpus_copy):
@@ -77,14 +77,24 @@ def test_missing_store_is_an_error_not_a_new_empty_store(tmp_path):
     assert not (tmp_path / "nowhere").exists()
 
 
+def test_a_store_has_one_lock_file(tmp_path):
+    """A server store locks one file named after its URL, whatever folder RAG_STORE names."""
+    url = "http://127.0.0.1:8000"
+    assert lock_path(tmp_path / "s", url) == lock_path("", url) != lock_path("", "http://127.0.0.1:8001")
+    assert lock_path(tmp_path / "s") == tmp_path / "s" / "ingest.lock"
+    store = Store.open(tmp_path / "s", create=True)
+    with store.writer():
+        assert [p.name for p in (tmp_path / "s").glob("*.lock")] == ["ingest.lock"]
+
+
 def test_interrupted_write_is_recovered(tmp_path, embedder, corpus_copy):
     """A crash after new chunks were written but before the switch leaves the old version."""
     store, first = build_store(tmp_path / "s", embedder, corpus_copy)
     art = load_corpus([corpus_copy]).articles[0]
     doc = art.doc_id
     old_version = store.manifest()[doc]["version"]
-    # replay steps 1-2 of put_article by hand, then "crash"
-    rid = _key(doc)
+    # replay steps 1-2 of put_articles by hand, then "crash"
+    rid = record_id(doc)
     meta = store._articles.get(ids=[rid])["metadatas"][0]
     store._articles.update(ids=[rid], metadatas=[{**meta, "pending": "newversion"}])
     store._chunks.upsert(ids=["orphan:newversion:0"], embeddings=[[0.1] * embedder.dim], documents=["half-written"],

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..question import condense as heuristic_condense
+from ..sanitize import strip_markers
 from ..text import STOPWORDS, content_terms, hard_facts
 from ..types import Chunk, Turn
 from . import Backend, Request
@@ -50,7 +51,6 @@ def load_prompt(name: str) -> Prompt:
 
 
 _TAG = re.compile(r"</?\s*(passage|conversation)\b[^>]*>", re.I)
-_MARKS = re.compile(r"\s*\[\d{1,3}\]")
 
 
 def quote_passages(passages: list[Chunk]) -> str:
@@ -88,7 +88,7 @@ class ChatBackend(Backend):
         for t in history[-3:]:
             lines.append(f"Reader: {t.question}")
             if t.answer:
-                lines.append("Assistant: " + _MARKS.sub("", t.answer)[:600])
+                lines.append("Assistant: " + strip_markers(t.answer)[:600])
         conversation = _TAG.sub(" ", "\n".join(lines))
         reply = "".join(self.chat(load_prompt("condense").messages(conversation=conversation, question=question),
                                   CONDENSE_MAX_TOKENS))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterator
 
 from ..facts import Fit, fit
@@ -30,7 +30,8 @@ _DATE = re.compile(r"\b(january|february|march|april|may|june|july|august|septem
                    r"december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|"
                    r"(19|20)\d\d|last (week|month|year)|this (week|month|year))\b", re.I)
 _REASON = re.compile(r"\b(because|since|due to|as a result|so that|in order to|making|means|requires?|"
-                     r"hinges?|essential|crucial|driven by|given|therefore|thus|reflecting|underscores?)\b", re.I)
+                     r"hinges?|essential|crucial|driven by|given|therefore|thus|reflecting|underscores?|"
+                     r"blam(e|ed|es|ing)|credit(ed|s)?|cit(e|ed|es|ing)|attribut(e|ed|es)|caused?|led to|after)\b", re.I)
 
 
 @dataclass
@@ -57,15 +58,21 @@ class Extractive(Backend):
         if not chosen:
             yield REFUSAL
             return
-        yield " ".join(f"{c.shown} [{c.passage}]" for c in chosen)
+        lead = _answer_span(request, chosen[0])
+        head = f"{lead}. [{chosen[0].passage}] " if lead else ""
+        yield head + " ".join(f"{c.shown} [{c.passage}]" for c in chosen)
 
     def select(self, req: Request) -> list[Candidate]:
         """The sentences that answer the question, best first; empty means refuse."""
         want = intent(req.question)
+        if req.asked is not None:  # the grammar-based kind, where it knows better than the patterns
+            want = replace(want, answer_type=_LEGACY.get(req.asked.kind, want.answer_type))
         if want.task_request or _unknown_subject(req):
+            req.notes.append("refused: a request or a subject the coverage never mentions")
             return []
         cands = _candidates(req)
         if not cands:
+            req.notes.append("refused: no candidate sentences")
             return []
         q_terms = set(content_terms(req.query))
         asked_now = set(content_terms(req.question))
@@ -97,7 +104,13 @@ class Extractive(Backend):
             _say_what_is_covered(req, misfits, fits)
             return []
         best = cands[0]
-        if best.sim < MIN_SIMILARITY and best.match < MIN_MATCH:
+        # A sentence that meets what the question pins down (its year or quarter, its names, the kind
+        # of answer) needs less similarity: those constraints are evidence of their own.
+        pinned = req.asked is not None and (req.asked.years or req.asked.quarters or req.asked.entities) \
+            and req.asked.factoid and not fits[id(best)].weak
+        floor = 0.6 if pinned else 1.0
+        if best.sim < floor * MIN_SIMILARITY and best.match < floor * MIN_MATCH:
+            req.notes.append("refused: the best evidence is weak (similarity and word match)")
             return []
         topic = q_terms - _name_terms(req.question) - _FRAME
         # The question's own words (names aside) that the coverage never uses, weighted by rarity:
@@ -105,6 +118,7 @@ class Extractive(Backend):
         if topic and best.sim < 0.55:
             known = sum(weights[t] for t in topic if req.in_corpus(t)) / (sum(weights[t] for t in topic) or 1)
             if known < 0.3:
+                req.notes.append("refused: most of what is asked about is absent from the coverage")
                 return []
         if want.answer_type not in ("open", "reason"):
             # "who"/"when"/"how much": the sentence that holds a name/date/amount, not merely the most similar
@@ -115,11 +129,25 @@ class Extractive(Backend):
             if want.answer_type in ("amount", "date"):
                 typed = [c for c in typed if c.terms & topic or c.sim >= 0.6]
             if not typed:
+                req.notes.append("refused: no sentence holds the asked-for kind of answer about the subject")
                 return []
             best = typed[0]
+        elif want.answer_type == "reason":
+            # "why": the sentence that gives a reason (blamed, because, due to), when one is close behind
+            reasons = [c for c in cands if c.typed and c.score >= 0.7 * best.score]
+            if reasons and not best.typed:
+                req.notes.append(f"chose a sentence that gives a reason over {best.text[:60]!r}")
+                best = reasons[0]
         if _yes_no(req.question) and not any(t in best.terms for t in q_terms - _name_terms(req.question)):
+            req.notes.append("refused: nothing states the thing asked about")
             return []  # nothing states the thing asked about
         chosen = [best]
+        if want.answer_type == "reason" or (req.asked is not None and req.asked.kind == "process"):
+            # a reason or the steps often run on into the next sentence ("It blamed ... and a warm spring")
+            nxt = next((c for c in cands if c.passage == best.passage and 0 < c.start - best.end <= 2
+                        and (c.typed or _CONTINUES.match(c.text))), None)
+            if nxt is not None:
+                chosen.append(nxt)
         # Another article that says something different about the same thing (a figure, a date, a
         # denial) is shown beside it: the reader sees the disagreement, not one side picked silently.
         rival = next((c for c in cands if c.passage != best.passage and _doc(req, c) != _doc(req, best)
@@ -148,7 +176,60 @@ class Extractive(Backend):
             chosen.append(c)
             covered |= c.terms
             words_used += word_count(c.shown)
+        if want.answer_type == "reason" or (req.asked is not None and req.asked.kind == "process"):
+            chosen.sort(key=lambda c: (_doc(req, c), c.start))  # a reason or steps read in article order
         return chosen
+
+
+# rag.understand's answer kinds, as the kinds this backend's scoring knows
+_LEGACY = {"number": "amount", "money": "amount", "percent": "amount", "date": "date", "person_or_org": "person_or_org",
+           "name": "person_or_org", "place": "place", "reason": "reason"}
+
+
+_CONTINUES = re.compile(r"^(It|This|That|These|They|He|She|The (?:company|move|change|reason|result)|"
+                       r"(?:But|And|Also|Then|As a result|In addition|That|Which),?)\b")
+
+_SPAN_LABELS = {"person_or_org": {"PERSON", "ORG", "NAME"}, "name": {"PERSON", "ORG", "PRODUCT", "WORK_OF_ART", "EVENT",
+                "LAW", "NAME"}, "place": {"GPE", "LOC", "FAC"}, "date": {"DATE"}, "number": {"CARDINAL", "QUANTITY"},
+                "money": {"MONEY"}, "percent": {"PERCENT"}}
+
+
+def _answer_span(req: Request, c: Candidate) -> str:
+    """The name, date or figure that answers a factoid question, verbatim from the sentence, to say
+    first; "" when the sentence holds no single such piece, or reports someone's claim (the
+    piece alone would drop who said it)."""
+    asked = req.asked
+    if asked is None or not asked.factoid or asked.plural:
+        return ""
+    text, facts = req.article(req.hits[c.passage - 1].chunk.doc_id)
+    sent = facts.at(c.start)[0] if facts else None
+    if not text or sent is None or sent.attributed:
+        return ""
+    asked_text = req.query.casefold()
+    shown_end = c.start + len(c.shown.rstrip("."))
+    pieces = {(s, e) for label, s, e in sent.spans
+              if label in _SPAN_LABELS[asked.kind] and c.start <= s and e <= shown_end}
+    pieces = [(s, e) for s, e in sorted(pieces) if (p := text[s:e].strip(" ,;:")) and p.casefold() not in asked_text
+              and not any(p.casefold() in x.text.casefold() or x.text.casefold() in p.casefold()
+                          for x in asked.entities)]
+    if not pieces:
+        return ""
+    if len(pieces) > 1:
+        # several names or figures: the one closest to the question's own words ("who won":
+        # the name beside "won"), when it is clearly closest
+        where = [m.start() + c.start for t in set(content_terms(req.question))
+                 for m in re.finditer(r"\b" + re.escape(t), c.text.lower())]
+        if not where:
+            return ""
+        dist = sorted((min(abs(w - s) if w < s else abs(w - e) for w in where), s, e) for s, e in pieces)
+        if dist[0][0] * 2 >= dist[1][0]:
+            return ""
+        pieces = [dist[0][1:]]
+    s, e = pieces[0]
+    piece = text[s:e].strip(" ,;:")
+    if c.shown.startswith(piece) or len(piece.split()) > 8:
+        return ""  # the sentence already says it first
+    return piece
 
 
 def _fits(req: Request, cands: list[Candidate]) -> dict:
@@ -167,14 +248,10 @@ def _fits(req: Request, cands: list[Candidate]) -> dict:
 
 
 def _say_what_is_covered(req: Request, misfits: list[Candidate], fits: dict) -> None:
-    """When the coverage answers the question for other years or quarters only, say which."""
-    close = [c for c in misfits if fits[id(c)].failed in ("year", "quarter") and c.sim >= MIN_SIMILARITY]
-    years = sorted({y for c in close for y in fits[id(c)].years})
-    asked = sorted(req.asked.years) if req.asked else []
-    if years and asked:
-        have = " and ".join(str(y) for y in years[:4])
-        want = " and ".join(str(y) for y in asked)
-        req.notes.append(f"notice: The coverage reports this for {have}, not for {want}.")
+    """When the closest coverage is about another year or quarter, say so (from its facts, not its text)."""
+    close = next((c for c in misfits if fits[id(c)].failed in ("year", "quarter") and c.sim >= MIN_SIMILARITY), None)
+    if close is not None:
+        req.notes.append(f"notice: The closest coverage {fits[id(close)].reason}.")
 
 
 def _candidates(req: Request) -> list[Candidate]:
@@ -225,7 +302,8 @@ def _has_type(kind: str, c: Candidate, q_names: set, plural: bool = False) -> bo
 def _unknown_subject(req: Request) -> bool:
     """The question names something (a name or a year) that the coverage never mentions."""
     asked = {n for n in names(req.question) if len(n) > 2}
-    asked |= {n for n in numbers(req.question) if n.isdigit()}
+    if req.asked is None:  # with the question understood, its years are checked against each article's date
+        asked |= {n for n in numbers(req.question) if n.isdigit()}
     return any(not all(req.in_corpus(stem(w)) for w in words(n) if len(w) > 1) for n in asked)
 
 

@@ -17,15 +17,9 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..citations import best_evidence, split_cited, support
+from ..sanitize import strip_markers
 from ..text import content_terms, numbers, words
 from ..types import Answer, Chunk
-
-_MARKS = re.compile(r"\s*\[\d{1,3}\]")
-
-
-def strip_markers(text: str) -> str:
-    return _MARKS.sub("", text).strip()
-
 
 # ---------------------------------------------------------------- grounding
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..citations import check_answer, split_cited, support
+from ..sanitize import MARK, strip_markers
 from ..text import hard_facts, names, negations, numbers, sentence_spans, word_count
 from ..types import Answer, Chunk, Citation
 from .metrics import ground
@@ -183,7 +184,7 @@ def _swap_number(ans: Answer, corpus: Corpus):
 
 def _swap_entity(ans: Answer, corpus: Corpus):
     text = ans.answer
-    mine = names(re.sub(r"\[\d+\]", "", text))
+    mine = names(strip_markers(text))
     cited = _cited_text(ans).lower()
     for m in re.finditer(r"\b[A-Z][\w'’-]+", text):
         word = m.group().rstrip("'’s") if m.group().endswith(("'s", "’s")) else m.group()
@@ -268,7 +269,7 @@ def _shift_span(ans: Answer, corpus: Corpus):
 
 
 def _dangling_marker(ans: Answer, corpus: Corpus):
-    m = re.search(r"\[(\d+)\]", ans.answer)
+    m = MARK.search(ans.answer)
     if not m:
         return None
     new = max(c.n for c in ans.citations) + 5

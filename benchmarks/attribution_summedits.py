@@ -1,0 +1,102 @@
+"""The citation gate on SummEdits (news): does it accept the consistent summaries and reject the edited ones?
+
+    python benchmarks/attribution_summedits.py [--split evaluation|test|all] [--no-embed] [--checker both|judge|support]
+
+Reads ../shared/data/summedits_news.json (or $RAG_SUMMEDITS); the file is not part of the project. Each
+row is one summary sentence checked against its whole article. Prints balanced accuracy per split and per
+edit type (recall of the rejected class within each edit type), and the time per check. Tune only on the
+"evaluation" split; "test" is for the report.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import rag  # noqa: E402,F401  (offline switches first)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def data_path() -> Path:
+    env = os.environ.get("RAG_SUMMEDITS")
+    for p in ([Path(env)] if env else []) + [ROOT.parent / "shared" / "data" / "summedits_news.json",
+                                             Path("/work/shared/data/summedits_news.json")]:
+        if p.is_file():
+            return p
+    sys.exit("SummEdits not found: set RAG_SUMMEDITS to summedits_news.json (shared/data/ beside the checkout)")
+
+
+def balanced(rows: list[tuple[int, bool]]) -> float:
+    pos = [ok for label, ok in rows if label == 1]
+    neg = [not ok for label, ok in rows if label == 0]
+    parts = [sum(x) / len(x) for x in (pos, neg) if x]
+    return sum(parts) / len(parts) if parts else float("nan")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--split", default="all", choices=["evaluation", "test", "all"])
+    ap.add_argument("--checker", default="both", choices=["both", "judge", "support"])
+    ap.add_argument("--no-embed", action="store_true", help="judge without word vectors (lemmas only)")
+    ap.add_argument("--show", type=int, default=0, help="print this many wrong verdicts")
+    args = ap.parse_args()
+    from rag import nlp
+    from rag.attribution import judge
+    from rag.citations import support
+
+    rows = json.loads(data_path().read_text())
+    splits = ["evaluation", "test"] if args.split == "all" else [args.split]
+    embed = None
+    if not args.no_embed and args.checker != "support":
+        from rag.config import Settings
+        from rag.embedding import Embedder
+
+        embed = Embedder(Settings.from_env().embed_model).cached
+    t0 = time.perf_counter()
+    docs = sorted({r["doc"] for r in rows if r["split"] in splits})
+    nlp.analyze_many(docs)
+    print(f"analysed {len(docs)} articles in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    checkers = {"support": lambda s, d: support(s, d).supported(),
+                "judge": lambda s, d: judge(s, d, embed=embed).supported}
+    if args.checker != "both":
+        checkers = {args.checker: checkers[args.checker]}
+    for name, check in checkers.items():
+        for split in splits:
+            part = [r for r in rows if r["split"] == split]
+            for r in part[:3]:
+                check(r["summary"], r["doc"])  # warm: the article's analysis and vectors
+            got, times, wrong = [], [], []
+            by_type: dict[str, list] = defaultdict(list)
+            for r in part:
+                t = time.perf_counter()
+                ok = check(r["summary"], r["doc"])
+                times.append(time.perf_counter() - t)
+                got.append((r["label"], ok))
+                for et in r["edit_types"] or (["(none)"] if r["label"] == 1 else ["(unlabelled edit)"]):
+                    by_type[et].append((r["label"], ok))
+                if ok != bool(r["label"]):
+                    wrong.append(r)
+            ms = sorted(x * 1000 for x in times)
+            print(f"{name:8s} {split:10s} balanced accuracy {balanced(got):.1%} (n={len(part)}); "
+                  f"per check median {statistics.median(ms):.1f} ms, p95 {ms[int(0.95 * (len(ms) - 1))]:.1f} ms")
+            for et, v in sorted(by_type.items()):
+                label = v[0][0]
+                rate = sum(ok == bool(label) for _, ok in v) / len(v)
+                print(f"    {et:30s} n={len(v):4d}  {'accepted' if label else 'rejected'} {rate:.1%}")
+            for r in wrong[:args.show]:
+                v = judge(r["summary"], r["doc"], embed=embed) if name == "judge" else None
+                print(f"  WRONG label={r['label']} {r['edit_types']} {v.kind + ': ' + v.reason if v else ''}\n"
+                      f"    {r['summary']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

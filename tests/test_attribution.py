@@ -1,0 +1,85 @@
+"""The claim-level check on the real spaCy model and the bundled embedding model."""
+import pytest
+
+from rag.attribution import judge
+
+P = ("Anthropic said on Tuesday that Alibaba illicitly accessed its Claude models through third-party accounts, "
+     "a charge Alibaba denied.")
+
+
+@pytest.fixture(scope="module")
+def embed(embedder):
+    return embedder.cached
+
+
+@pytest.mark.parametrize("sentence, kind", [
+    ("Alibaba said on Tuesday that Anthropic illicitly accessed its Claude models through third-party accounts.",
+     "role_swap"),
+    ("Alibaba illicitly accessed Anthropic's Claude models through third-party accounts.", "attribution"),
+    ("Alibaba admitted it accessed Claude models through third-party accounts.", "stance"),
+    ("Anthropic said Alibaba illicitly accessed all of its Claude models through third-party accounts.", "quantifier"),
+])
+def test_the_four_distortions_the_bag_of_words_accepted_are_rejected(sentence, kind, embed):
+    for e in (None, embed):
+        v = judge(sentence, P, embed=e)
+        assert (v.supported, v.kind) == (False, kind), v
+
+
+def test_a_faithful_paraphrase_is_accepted_with_word_vectors(embed):
+    v = judge("Anthropic claims Alibaba got into its Claude models improperly using other companies' accounts, "
+              "which Alibaba rejects.", P, embed=embed)
+    assert v.supported and v.aligned, v
+
+
+@pytest.mark.parametrize("sentence", [
+    "Anthropic said on Tuesday that Alibaba illicitly accessed its Claude models through third-party accounts.",
+    "Alibaba denied that it illicitly accessed Anthropic's Claude models.",
+    "Alibaba said it did not access Anthropic's Claude models.",  # "did not" for "denied", once the claims align
+    "Anthropic accused Alibaba of accessing its Claude models through third-party accounts.",
+    "According to Anthropic, Alibaba illicitly accessed its Claude models.",
+    "Alibaba allegedly accessed Claude models through third-party accounts.",  # a hedge keeps it an allegation
+    "Alibaba Group denied the charge.",  # an alias, and a denial retold
+])
+def test_faithful_retellings_are_accepted(sentence, embed):
+    v = judge(sentence, P, embed=embed)
+    assert v.supported, v
+
+
+@pytest.mark.parametrize("sentence, passage, kind", [
+    ("Alibaba Cloud illicitly accessed Claude models, Anthropic said.",
+     "Anthropic said Alibaba illicitly accessed Claude models; Alibaba Cloud sells computing.", "entity"),
+    ("Anthropic will say Alibaba accessed its Claude models.", "Anthropic said Alibaba accessed its Claude models.",
+     "modality"),
+    ("Alibaba will appeal the ruling.", "Alibaba plans to appeal the ruling.", "modality"),
+    ("Alibaba appealed the ruling.", "Alibaba may appeal the ruling.", "modality"),
+    ("Alibaba accessed the models.", "Alibaba did not access the models.", "negations"),
+    ("Anthropic confirmed that Alibaba accessed the models.", "Anthropic alleged that Alibaba accessed the models.",
+     "stance"),
+    ("Alibaba accused Anthropic of wrongdoing.", "Anthropic accused Alibaba of wrongdoing.", "role_swap"),
+    ("The models were accessed by Anthropic.", "Alibaba accessed Anthropic's models.", "role_swap"),
+    ("Revenue rose 12% to $2.5bn in the third quarter.", "Revenue rose 12% to $2.5bn in the fourth quarter.", "time"),
+    ("Revenue rose 12% to $3bn.", "Revenue rose 12% to $2.5bn, up from $3 a share.", "numbers"),
+    ("Sales increased in March.", "Sales decreased in March.", "antonym"),
+    ("Activists poured red paint on the road.", "Activists poured blue paint on the road.", "detail"),
+])
+def test_structural_changes_are_rejected(sentence, passage, kind, embed):
+    v = judge(sentence, passage, embed=embed)
+    assert (v.supported, v.kind) == (False, kind), v
+
+
+@pytest.mark.parametrize("sentence, passage", [
+    ("The models were accessed by Alibaba, Anthropic said.", "Anthropic said Alibaba accessed the models."),  # voice
+    ("Revenue rose to $2.5 billion.", "Revenue rose to $2.5bn in the quarter."),  # one amount, two spellings
+    ("British activists poured paint on the road.", "U.K. activists poured paint on the road."),  # a demonym
+    ("Alibaba may appeal the ruling.", "Alibaba will appeal the ruling."),  # a hedge weakens, it does not invent
+    ("Alibaba accessed the models, Anthropic said. Alibaba denied it.",
+     "Anthropic said Alibaba accessed the models. Alibaba denied it."),  # several sentences of one passage
+])
+def test_paraphrase_voice_and_normalisation_are_accepted(sentence, passage, embed):
+    v = judge(sentence, passage, embed=embed)
+    assert v.supported, v
+
+
+def test_without_support_the_words_decide():
+    v = judge("Alibaba builds electric cars in Hungary.", P)
+    assert not v.supported and v.kind in ("names", "unsupported")
