@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import rag  # noqa: E402,F401  (offline switches first)
-from benchmarks.measure import pct  # noqa: E402
+from rag._testing import percentile as pct  # noqa: E402
 
 QUESTIONS = [
     "What is Anthropic accusing Alibaba of?",
@@ -46,7 +46,7 @@ def run(backend: str, store_dir: str, threads: int) -> dict:
     from rag.store import Store
 
     settings = Settings(backend=backend, store_dir=Path(store_dir), llamacpp_threads=threads,
-                        llm_timeout=120.0)
+                        llm_timeout=900.0)
     store = Store.open(settings.store_dir, create=True)
     embedder = Embedder(settings.embed_model)
     ingest([ROOT / "corpus"], store, embedder, exclude_faq=True)

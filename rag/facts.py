@@ -19,6 +19,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from .nlp import Analysis, analyze_many, normalize_name
+from .text import stem, words
 from .understand import HOLDS, Asked
 
 VERSION = 1  # part of the store fingerprint: a change here re-analyses the corpus
@@ -146,6 +147,7 @@ class Fit:
     reason: str = ""
     years: tuple[int, ...] = ()  # the years the candidate is about (to say what the coverage has)
     weak: bool = False  # fits, but only through the article's date, not its own words
+    measure_miss: bool = False  # a figure question's noun ("revenue", "copies") is not in it or its context
 
 
 def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, art: ArticleFacts | None,
@@ -178,6 +180,9 @@ def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, ar
         wider = [n for _, n in sent.names if key and key.startswith(n + " ")]
         if wider and key not in own_text:
             return Fit(False, "entity", f"is about {wider[0]}, not {e.text}", tuple(sorted(about)))
+    if asked.dimension and not _DIM_UNITS[asked.dimension].search(sentence):
+        return Fit(False, "kind", f"gives no {asked.dimension}", tuple(sorted(about)))
+    measure_miss = bool(asked.measure) and stem(asked.measure) not in {stem(w) for w in words(f"{sentence} {context}")}
     if asked.kind in HOLDS and asked.kind not in sent.kinds and not _kind_in_text(asked.kind, sentence, asked):
         return Fit(False, "kind", f"holds no {asked.kind.replace('_', ' or ')}", tuple(sorted(about)))
     if asked.kind in ("person_or_org", "name", "place"):
@@ -185,7 +190,19 @@ def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, ar
         mine = {n for lab, n in sent.names if lab in HOLDS[asked.kind]}
         if mine and all(any(_related(n, a) or n in a or a in n for a in asked_norms) for n in mine):
             return Fit(False, "kind", "names only what the question already names", tuple(sorted(about)))
-    return Fit(True, years=tuple(sorted(about)), weak=not own and bool(asked.years))
+    return Fit(True, years=tuple(sorted(about)), weak=not own and bool(asked.years), measure_miss=measure_miss)
+
+
+# Units of each dimension a "how old/heavy/long..." question asks about (general English units).
+_DIM_UNITS = {k: re.compile(v, re.I) for k, v in {
+    "age": r"\b\d+[- ]years?[- ]old\b|\baged? \d+|\b\d+,? (?:is|was) (?:the )?age\b|\bat (?:the )?age of\b",
+    "weight": r"\b\d[\d,.]*\s?(?:-|\s)?(?:grams?|g|kg|kilo(?:gram)?s?|pounds?|lbs?|tonnes?|tons?|ounces?|oz)\b",
+    "height": r"\b\d[\d,.]*\s?(?:-|\s)?(?:met(?:re|er)s?|m|cm|centimet(?:re|er)s?|feet|foot|ft|inch(?:es)?|storeys?|floors?)\b",
+    "distance": r"\b\d[\d,.]*\s?(?:-|\s)?(?:kilomet(?:re|er)s?|km|miles?|met(?:re|er)s?|m)\b",
+    "length": r"\b\d[\d,.]*\s?(?:-|\s)?(?:kilomet(?:re|er)s?|km|miles?|met(?:re|er)s?|m|days?|weeks?|months?|years?|hours?|minutes?)\b"
+              r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty)[- ](?:days?|weeks?|months?|years?|hours?)\b",
+    "size": r"\b\d[\d,.]*\s?(?:-|\s)?(?:square|sq|hectares?|acres?|km2|m2|seats?|employees|staff|members)\b",
+}.items()}
 
 
 def _kind_in_text(kind: str, sentence: str, asked: Asked) -> bool:

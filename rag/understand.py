@@ -69,6 +69,8 @@ class Asked:
     latest: bool = False  # "latest", "now", "currently": the newest coverage wins
     plural: bool = False  # "which companies": more than one answer expected
     noun: str = ""  # the noun a which/what question asks about ("company", "reason")
+    measure: str = ""  # what a figure must be a figure of: "how many copies" -> copy, "X's revenue" -> revenue
+    dimension: str = ""  # "how old/heavy/tall/far/long": age | weight | height | distance | length
     notes: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -101,8 +103,35 @@ def understand(question: str) -> Asked:
     ordinal = next((e.text.lower() for e in a.entities if e.label == "ORDINAL"), "")
     if kind == "yesno" and first not in _AUX:
         kind = "open"
+    measure, dimension = _measure(low, toks, kind, noun)
     return Asked(kind=kind, years=frozenset(years), quarters=frozenset(quarters), entities=ents,
-                 ordinal=ordinal, latest=bool(_LATEST.search(q)), plural=plural, noun=noun)
+                 ordinal=ordinal, latest=bool(_LATEST.search(q)), plural=plural, noun=noun,
+                 measure=measure, dimension=dimension)
+
+
+_DIMENSION = {"old": "age", "heavy": "weight", "tall": "height", "high": "height", "far": "distance",
+              "long": "length", "big": "size", "large": "size"}
+
+
+def _measure(low: str, toks, kind: str, noun: str) -> tuple[str, str]:
+    """What the asked figure counts or measures: the noun of "how many NOUN", of "the NOUN of X" /
+    "X's NOUN" in a figure question; or the dimension of "how old/heavy/long"."""
+    m = re.search(r"\bhow (old|heavy|tall|high|far|long|big|large)\b", low)
+    if m:
+        return "", _DIMENSION[m.group(1)]
+    if kind not in ("number", "money", "percent"):
+        return "", ""
+    if noun and noun not in _GENERIC:
+        return noun, ""
+    for t in toks:  # "what was Kestrel's revenue", "how much will a single ticket cost"
+        if t.pos == "NOUN" and t.lemma not in _GENERIC and t.dep in ("nsubj", "attr", "dobj", "nsubjpass", "pobj"):
+            return t.lemma, ""
+    return "", ""
+
+
+# nouns that name no particular thing a figure is of
+_GENERIC = {"number", "amount", "figure", "total", "count", "sum", "value", "percentage", "percent", "share",
+            "proportion", "rate", "money", "much", "many", "time", "year", "quarter", "period"}
 
 
 def _kind(q: str, low: str, toks) -> tuple[str, str, bool]:
@@ -111,6 +140,10 @@ def _kind(q: str, low: str, toks) -> tuple[str, str, bool]:
     words = [t.text.lower() for t in toks]
     if not toks:
         return "open", "", False
+    # "Did Carrow admit it was liable when it settled?": an auxiliary first makes a yes/no question,
+    # whatever wh-word a clause inside it has
+    if (lemmas[0] in _AUX or words[0] in _AUX) and words[0] not in ("what", "which", "who", "when", "where", "why", "how"):
+        return "yesno", "", False
     if re.search(r"\bwhy\b|\bfor what reason\b|\bwhat (?:caused|causes|led to|prompted|drove)\b|\bwhat is the reason\b", low):
         return "reason", "reason", False
     if re.search(r"\bhow many\b", low):
@@ -118,7 +151,7 @@ def _kind(q: str, low: str, toks) -> tuple[str, str, bool]:
     if re.search(r"\bhow much\b", low):
         money = bool(_MONEY_VERBS & set(lemmas)) or bool(re.search(r"\bmoney|dollars?|euros?|pounds?\b", low))
         return ("money" if money else "number"), "", False
-    if re.search(r"\bhow (?:long|old|far|big|large|high|tall|fast|often)\b", low):
+    if re.search(r"\bhow (?:long|old|far|big|large|high|tall|fast|often|heavy|wide|deep)\b", low):
         return "number", "", False
     if re.search(r"\bwhat (?:percentage|percent|proportion|share|rate)\b|\bwhat %", low):
         return "percent", "", False
@@ -147,7 +180,8 @@ def _kind(q: str, low: str, toks) -> tuple[str, str, bool]:
         return "process", "", False
     if lemmas[0] in _AUX or words[0] in _AUX:
         return "yesno", "", False
-    if re.match(r"\s*what (?:is|are|was|were) (?:an?\s|[a-z])", low) and " of " not in low:
+    if re.match(r"\s*what (?:is|are|was|were) (?:an?\s|[a-z])", low) and " of " not in low \
+            and not any(t.pos == "ADP" or t.dep == "poss" for t in toks):
         verbs = [t for t in toks if t.pos == "VERB"]
         if not verbs:  # "What is a buffer strip?": a term, no action or attribute asked about
             return "definition", "", False
