@@ -22,7 +22,7 @@ from typing import Callable
 
 from . import attribution
 from .sanitize import MARK, leading_markers, markers
-from .text import content_terms, hard_facts, sentence_spans
+from .text import NEGATIONS, content_terms, hard_facts, sentence_spans, words
 from .types import Answer, Chunk
 
 MIN_SUPPORT = 0.7
@@ -51,6 +51,10 @@ def support(sentence: str, evidence: str, *, embed=None, min_support: float = MI
     """How well `evidence` backs `sentence`: the lexical check and the structural one (module docstring).
     `embed(texts) -> vectors` (e.g. `Embedder.cached`) lets synonyms count for a paraphrase."""
     lex = lexical_support(sentence, evidence)
+    if "negations" in lex.missing and _negation_count(sentence) > _negation_count(evidence, denials=True):
+        # A negation the passage does not have is never excused ("will never cost" for "will cost",
+        # "never not" for "not"): a paraphrase may say "did not admit" for "denied", no more.
+        return Support(lex.recall, {"negations": lex.missing["negations"]})
     v = attribution.judge(sentence, evidence, embed=embed, min_recall=min_support)
     if v.kind in _HARD:  # the hard rules, normalised; a fact the lexical rule missed keeps the same key
         missing = lex.missing if v.kind in lex.missing else {v.kind: [v.reason.split(": ", 1)[-1]]}
@@ -58,6 +62,15 @@ def support(sentence: str, evidence: str, *, embed=None, min_support: float = MI
     # facts the lexical rule could not match but the structural check normalised ("1.5bn" = "1.5 billion")
     structure = "" if v.supported or v.kind == "unsupported" else v.kind
     return Support(lex.recall, {}, structure, v.reason, aligned=v.supported and v.aligned)
+
+
+_DENIAL = re.compile(r"\b(den(?:y|ied|ies|ying|ial)|reject\w*|refus\w*|dismiss\w*|rebut\w*|dispute[sd]?|"
+                     r"declin\w*|without|unable|failed|lack\w*|absen\w*)\b", re.I)
+
+
+def _negation_count(text: str, denials: bool = False) -> int:
+    n = sum(1 for w in words(text) if w in NEGATIONS) + len(re.findall(r"n['’]t\b", text, re.I))
+    return n + (len(_DENIAL.findall(text)) if denials else 0)
 
 
 def lexical_support(sentence: str, evidence: str) -> Support:

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from conftest import ROOT, make_bot
-from live_server import start_server
+from live_server import start_servers
 from planted_backend import FORBIDDEN
 from rag import Settings
 from rag.citations import check_answer
@@ -75,9 +75,8 @@ def test_the_stream_shows_verified_sentences_only(planted_bot):
 
 @pytest.fixture(scope="module")
 def planted_server(served_store, tmp_path_factory):
-    server = start_server(served_store, tmp_path_factory.mktemp("planted"), RAG_BACKEND=PLANTED,
-                          RAG_RATE_LIMIT="0", RAG_ADMIN_TOKEN=TOKEN, PLANTED_DELAY="0.12",
-                          RAG_LOG_LEVEL="INFO")
+    server, = start_servers((served_store, tmp_path_factory.mktemp("planted")), RAG_BACKEND=PLANTED,
+                            RAG_RATE_LIMIT="0", RAG_ADMIN_TOKEN=TOKEN, PLANTED_DELAY="0.12", RAG_LOG_LEVEL="INFO")
     try:
         yield server
     finally:
