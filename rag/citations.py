@@ -61,11 +61,34 @@ def support(sentence: str, evidence: str, *, embed=None, min_support: float = MI
         return Support(lex.recall, missing, "", v.reason)
     # facts the lexical rule could not match but the structural check normalised ("1.5bn" = "1.5 billion")
     structure = "" if v.supported or v.kind == "unsupported" else v.kind
+    if not structure and _drops_speaker(sentence, evidence):  # the structural reason, when it has one, wins
+        return Support(lex.recall, {}, "attribution_dropped", "the cited sentence reports someone's claim; "
+                                                              "the answer states it without who said it")
     return Support(lex.recall, {}, structure, v.reason, aligned=v.supported and v.aligned)
 
 
 _DENIAL = re.compile(r"\b(den(?:y|ied|ies|ying|ial)|reject\w*|refus\w*|dismiss\w*|rebut\w*|dispute[sd]?|"
                      r"declin\w*|without|unable|failed|lack\w*|absen\w*)\b", re.I)
+
+
+_REPORTING = re.compile(r"\b(sa(?:y|ys|id|ying)|told|tells?|according to|stated?|states|announc\w+|claim\w*|alleg\w+|"
+                        r"accus\w+|den(?:y|ied|ies)|admit\w*|insist\w*|argu\w+|warn\w*|report\w*|"
+                        r"confirm\w*|believ\w+|expect\w*|estimat\w+|wrote|writes?|found|concluded)\b", re.I)
+
+
+def _drops_speaker(sentence: str, evidence: str) -> bool:
+    """A claim the passage reports as someone's ("Ostberg said it planned a study", a quotation), stated
+    as plain fact: the evidence sentence it comes from has a reporting verb and the answer has none.
+    A bare name or figure (an answer's lead, under four words) states no claim."""
+    if len(words(sentence)) < 4 or _REPORTING.search(sentence):
+        return False
+    mine = set(content_terms(sentence))
+    best, overlap = "", 0
+    for s, e in sentence_spans(evidence):
+        n = len(mine & set(content_terms(evidence[s:e])))
+        if n > overlap:
+            best, overlap = evidence[s:e], n
+    return overlap >= 0.6 * max(len(mine), 1) and bool(_REPORTING.search(best))
 
 
 def _negation_count(text: str, denials: bool = False) -> int:

@@ -347,6 +347,9 @@ def _attribution_drop(ans: Answer, corpus: Corpus):
             if c.dep_ == "ccomp" and c.pos_ in ("VERB", "AUX"):  # "X said (that) S" -> "S"
                 toks = [x for x in c.subtree if x.dep_ != "mark" or x.head.i != c.i]
                 clause = text[toks[0].idx:toks[-1].idx + len(toks[-1].text)].strip(" ,")
+                if any(x.lemma_.lower() in nlp.STANCE for x in c.subtree) or clause.count('"') % 2 \
+                        or clause.count("“") != clause.count("”"):
+                    continue  # the clause still reports a claim, or cuts a quotation in two: not a clean drop
                 return ("attribution_drop", f"dropped '{t.text}' and its speaker, stating the claim as fact",
                         _text(ans, pos, pos + len(text.rstrip(".!?")), clause[:1].upper() + clause[1:]))
         accused = next((c for c in t.children if c.dep_ in ("dobj", "nsubjpass")), None)
