@@ -149,7 +149,7 @@ def split_cited(draft: str) -> list[CitedSentence]:
             seg = rest
         marks = markers(seg)
         text = MARK.sub("", seg)
-        text = re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"\s{2,}", " ", text)).strip()
+        text = re.sub(r"\s+([.,;:!?])(?=\s|$)", r"\1", re.sub(r"\s{2,}", " ", text)).strip()
         if text and any(ch.isalnum() for ch in text):
             pieces.append([text, marks])
         elif marks and pieces:

@@ -185,11 +185,15 @@ def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, ar
     measure_miss = bool(asked.measure) and stem(asked.measure) not in {stem(w) for w in words(f"{sentence} {context}")}
     # any figure can answer "how much" ("raises pay by four percent"); the kind only rules out no figure at all
     accepts = _FIGURES if asked.kind in _FIGURES else {asked.kind}
-    if asked.kind in HOLDS and not accepts & sent.kinds and not any(_kind_in_text(k, sentence, asked) for k in accepts):
-        return Fit(False, "kind", f"holds no {asked.kind.replace('_', ' or ')}", tuple(sorted(about)))
-    if asked.kind in ("person_or_org", "name", "place"):
+    # "where" is often answered without a named place ("at the old mill"): not a hard constraint
+    if asked.kind in HOLDS and asked.kind != "place" and not accepts & sent.kinds \
+            and not any(_kind_in_text(k, sentence, asked) for k in accepts):
+        what = {"person_or_org": "name", "name": "name", "number": "figure", "money": "amount",
+                "percent": "percentage"}.get(asked.kind, asked.kind)
+        return Fit(False, "kind", f"holds no {what}", tuple(sorted(about)))
+    if asked.kind in ("person_or_org", "name"):
         asked_norms = {_strip_years(e.norm) for e in asked.entities}
-        mine = {n for lab, n in sent.names if lab in HOLDS[asked.kind]}
+        mine = {n for lab, n in sent.names if lab not in ("DATE", "TIME")}  # any name beyond the question's
         if mine and all(any(_related(n, a) or n in a or a in n for a in asked_norms) for n in mine):
             return Fit(False, "kind", "names only what the question already names", tuple(sorted(about)))
     return Fit(True, years=tuple(sorted(about)), weak=not own and bool(asked.years), measure_miss=measure_miss)
