@@ -28,12 +28,13 @@ from dataclasses import dataclass
 from typing import Callable
 
 from . import lexicon, nlp
-from .text import STOPWORDS, content_terms, hard_facts, names, stem
+from .text import STOPWORDS, content_terms, hard_facts, names, sentence_spans, stem
 
 MIN_RECALL = 0.7  # the lexical check's threshold (citations.MIN_SUPPORT)
 MIN_COVERAGE = 0.6  # share of content words aligned (lexically or as synonyms) when the claims align
 SYNONYM = 0.62  # cosine of two words' vectors above which they may stand for each other
 ARG_SYNONYM = 0.7  # the same for a claim's subject/object head nouns
+PARAPHRASE = 0.75  # sentence-vector cosine with a span of the passage that makes an uncontradicted sentence a paraphrase
 _CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "ADV", "NUM"}
 _PRONOUNS = {"it", "its", "they", "them", "their", "he", "him", "his", "she", "her", "we", "us", "our", "i", "you",
              "which", "who", "that", "this", "these", "those", "one", "company", "firm", "group"}
@@ -51,6 +52,7 @@ _NUMBER_WORDS = {"two", "three", "four", "five", "six", "seven", "eight", "nine"
 # Sources that are the outlet itself: its own narration is the narrator's.
 _NARRATOR = {"article", "author", "writer", "piece", "story", "column", "columnist", "analysis", "editorial",
              "commentary", "essay", "report", "newspaper", "outlet"}
+_SCOPE_LABELS = {"ORG", "PERSON", "GPE", "LOC", "FAC", "PRODUCT"}
 _ENTITY_LABELS = {"ORG", "PERSON", "GPE", "NORP", "PRODUCT", "FAC", "LOC", "EVENT", "WORK_OF_ART", "LAW"}
 # Stances grouped by what they commit the source to; a sentence may report a stance as the same group
 # or as a weaker reporting verb ("confirmed" may be retold as "said", not the reverse).
@@ -93,14 +95,21 @@ def judge(sentence: str, passage: str, *, embed: Embed | None = None, min_recall
     s, p = nlp.analyze(sentence), nlp.analyze(passage)
     sims = _Sims(embed, {e.norm for a in (s, p) for e in a.entities if e.label in _ENTITY_LABELS}
                  | names(sentence) | names(passage), {c.source for c in p.claims if c.source and not c.source.istitle()})
+    bad = _hard_facts(sentence, passage, s, p, False)
     structure = _claims_check(s, p, sims)
+    if bad and bad[0] == "negations" and structure and structure[0] and structure[3] and all(
+            c in structure[3] for c in s.claims if c.negated or c.stance in ("deny", "not_assert")):
+        # "did not" retold as "denied" (or back): every negated claim of the sentence matched one of the passage
+        bad = _hard_facts(sentence, passage, s, p, True)
+    if bad:  # the hard rules first: a changed number or name is reported as such
+        return Verdict(False, bad[1], bad[0])
     if structure and not structure[0]:
         return Verdict(False, structure[2], structure[1])
     aligned = bool(structure)
-    for check in (_hard_facts, _quantifiers, _times, _entities, _words):
-        bad = check(sentence, passage, s, p, aligned)
-        if bad:
-            return Verdict(False, bad[1], bad[0], aligned)
+    for check in (_quantifiers, _times, _entities, _words):
+        bad = bad or check(sentence, passage, s, p, aligned)
+    if bad:
+        return Verdict(False, bad[1], bad[0], aligned)
     recall = _recall(sentence, passage, s, p, aligned)
     coverage = _coverage(s, p, sims, aligned)
     if recall >= min_recall:
@@ -108,6 +117,10 @@ def judge(sentence: str, passage: str, *, embed: Embed | None = None, min_recall
     if aligned and coverage >= MIN_COVERAGE:
         return Verdict(True, f"its claims align with the passage; {coverage:.0%} of its words, synonyms included",
                        "ok", aligned, coverage)
+    if embed and coverage >= MIN_COVERAGE - 0.1 and (sim := _sentence_similarity(sentence, passage, sims)) >= PARAPHRASE:
+        # nothing contradicts and the whole sentence says what a span of the passage says: a reworded claim
+        return Verdict(True, f"a paraphrase of the passage (similarity {sim:.2f}, {coverage:.0%} of its words)",
+                       "ok", True, coverage)
     why = "its claims align but " if aligned else ""
     return Verdict(False, f"{why}only {max(recall, coverage):.0%} of its words are in the passage", "unsupported",
                    aligned, coverage)
@@ -120,8 +133,12 @@ def _claims_check(s: nlp.Analysis, p: nlp.Analysis, sims: "_Sims"):
     """(True, ...) when some sentence claim matches a passage claim and none contradicts one;
     (False, kind, reason) on a contradiction; None when no claim could be matched either way."""
     matched = False
+    ok_claims = set()  # the sentence's claims (as analysed) that matched one of the passage's
     s_claims, p_claims = _narrated(s.claims), _narrated(p.claims)
-    for sc in s_claims:
+    hedged = _dropped_hedge(s, p)
+    if hedged:
+        return False, "attribution", hedged
+    for original, sc in zip(s.claims, s_claims):
         if not sc.predicate:
             continue
         if sc.cue and sc.predicate == sc.cue:  # "X denied the charge": what X did, about what the passage says
@@ -136,6 +153,8 @@ def _claims_check(s: nlp.Analysis, p: nlp.Analysis, sims: "_Sims"):
                 return False, "stance", (f"stance changed: the passage's {pc.source} {_verb(_stance(pc)[0])} it, "
                                          f"the sentence says {_verb(_stance(sc)[0])}")
             matched = matched or bool(same)
+            if same:
+                ok_claims.add(original)
             continue
         cands = []
         for pc in p_claims:
@@ -157,7 +176,20 @@ def _claims_check(s: nlp.Analysis, p: nlp.Analysis, sims: "_Sims"):
             kind, why = best[1][0]
             return False, kind, why
         matched = True
-    return (True, "ok", "") if matched else None
+        ok_claims.add(original)
+    return (True, "ok", "", ok_claims) if matched else None
+
+
+def _dropped_hedge(s: nlp.Analysis, p: nlp.Analysis) -> str:
+    """"The alleged access by X" retold as "the access by X" (or "X accessed"): the hedge is part of the claim."""
+    if any(t.text.lower() in nlp.HEDGES for t in s.tokens) or any(c.source for c in s.claims):
+        return ""
+    for i, t in enumerate(p.tokens):
+        if t.text.lower() in nlp.HEDGES and t.dep in ("amod", "advmod") and t.head != i:
+            head = p.tokens[t.head]
+            if any(u.lemma == head.lemma for u in s.tokens):
+                return f"stated as fact, but the passage calls it {t.text} {head.text}"
+    return ""
 
 
 def _narrated(claims) -> list[nlp.Claim]:
@@ -406,13 +438,24 @@ def _time_ok(t: nlp.TimeRef, u: nlp.TimeRef) -> bool:
 
 def _entities(sentence, passage, s, p, aligned):
     for e in s.entities:
-        if e.label not in _ENTITY_LABELS or not e.norm:
+        if e.label not in _SCOPE_LABELS or not e.norm:
             continue
-        rels = {nlp.entity_relation(e.text, f.text, e.label) for f in p.entities}
+        rels = {_scope(e, f) for f in p.entities}
         if "narrower" in rels and not rels & {"same", "broader"}:
-            wider = next(f.text for f in p.entities if nlp.entity_relation(e.text, f.text, e.label) == "narrower")
+            wider = next(f.text for f in p.entities if _scope(e, f) == "narrower")
             return "entity", f"{e.text!r} is narrower than the passage's {wider!r}"
     return None
+
+
+def _scope(e: nlp.Entity, f: nlp.Entity) -> str:
+    """entity_relation, where only a real extra word narrows a name ("Alibaba Cloud"), not a stray letter
+    or article the recogniser took in ("The Bear Case A")."""
+    rel = nlp.entity_relation(e.text, f.text, e.label)
+    if rel == "narrower":
+        extra = e.norm.split()[len(f.norm.split()):]
+        if not any(len(w) > 1 and w not in STOPWORDS for w in extra):
+            return "same"
+    return rel
 
 
 def _words(sentence, passage, s, p, aligned):
@@ -465,6 +508,14 @@ def _coverage(s, p, sims: "_Sims", aligned) -> float:
         best = sims.best([t.lemma for t in left], vocab)
         left = [t for t, b in zip(left, best) if b < SYNONYM]
     return 1 - len(left) / len(mine)
+
+
+def _sentence_similarity(sentence: str, passage: str, sims: "_Sims") -> float:
+    """Cosine of the sentence's vector with the closest span of the passage (each sentence, and the whole)."""
+    spans = [passage[a:b] for a, b in sentence_spans(passage)]
+    windows = list(dict.fromkeys(spans + [" ".join(spans[i:i + 2]) for i in range(len(spans) - 1)] + [passage]))
+    v = sims.vectors([sentence] + windows)
+    return float((v[1:] @ v[0]).max())
 
 
 class _Sims:

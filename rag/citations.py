@@ -5,15 +5,22 @@ with verbatim quotes (`verify`), as the last gate on every answer (`check_answer
 and by the eval harness to score groundedness.
 
 A sentence is supported by its evidence when
-- at least `min_support` of its content words occur in the evidence (lexical recall), and
-- every number, capitalised name and negation in it occurs in the evidence (hard rule).
+- every number, capitalised name and negation in it occurs in the evidence (hard rule; amounts, demonyms
+  and acronyms compared normalised by rag/attribution.py: "$2.5bn" = "$2.5 billion", British ~ U.K.),
+- its claims do not contradict the evidence's (rag/attribution.py: roles, source, stance, modality,
+  negation, quantifiers, times, entity scope), and
+- at least `min_support` of its content words occur in the evidence (lexical recall), or - only when
+  its claims align positively with the evidence's (same source, stance and roles) - enough of its words
+  align, synonyms included when an embedder is given (a faithful paraphrase).
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+from . import attribution
 from .sanitize import MARK, leading_markers, markers
 from .text import content_terms, hard_facts, sentence_spans
 from .types import Answer, Chunk
@@ -25,17 +32,37 @@ MIN_SUPPORT = 0.7
 class Support:
     recall: float
     missing: dict = field(default_factory=dict)  # kind -> sorted list of facts absent from the evidence
+    structure: str = ""  # the structural contradiction (attribution.Verdict.kind: role_swap, stance, ...), or ""
+    reason: str = ""  # the structural check's one-line reason
+    aligned: bool = False  # the structural check supports it on aligned claims (a paraphrase)
 
     @property
     def ok(self) -> bool:
-        return not self.missing
+        return not self.missing and not self.structure
 
     def supported(self, threshold: float = MIN_SUPPORT) -> bool:
-        return self.ok and self.recall >= threshold
+        return self.ok and (self.recall >= threshold or self.aligned)
 
 
-def support(sentence: str, evidence: str) -> Support:
-    """How well `evidence` backs `sentence` (see module docstring)."""
+_HARD = ("numbers", "names", "negations")
+
+
+def support(sentence: str, evidence: str, *, embed=None, min_support: float = MIN_SUPPORT) -> Support:
+    """How well `evidence` backs `sentence`: the lexical check and the structural one (module docstring).
+    `embed(texts) -> vectors` (e.g. `Embedder.cached`) lets synonyms count for a paraphrase."""
+    lex = lexical_support(sentence, evidence)
+    v = attribution.judge(sentence, evidence, embed=embed, min_recall=min_support)
+    if v.kind in _HARD:  # the hard rules, normalised; a fact the lexical rule missed keeps the same key
+        missing = lex.missing if v.kind in lex.missing else {v.kind: [v.reason.split(": ", 1)[-1]]}
+        return Support(lex.recall, missing, "", v.reason)
+    # facts the lexical rule could not match but the structural check normalised ("1.5bn" = "1.5 billion")
+    structure = "" if v.supported or v.kind == "unsupported" else v.kind
+    return Support(lex.recall, {}, structure, v.reason, aligned=v.supported and v.aligned)
+
+
+def lexical_support(sentence: str, evidence: str) -> Support:
+    """Today's bag-of-words check alone: recall of content words and the hard facts, as strings (fast; for
+    ranking candidate spans and for citation precision)."""
     terms = set(content_terms(sentence))
     ev_terms = set(content_terms(evidence))
     recall = len(terms & ev_terms) / len(terms) if terms else 0.0
@@ -99,14 +126,20 @@ class Verification:
     dropped: list[tuple[str, str]] = field(default_factory=list)  # (sentence, reason)
 
 
-def best_evidence(sentence: str, chunk: Chunk, passage: int) -> tuple[Evidence, Support]:
-    """The sentence, or run of up to three adjacent sentences, of `chunk` that best supports `sentence`."""
+def best_evidence(sentence: str, chunk: Chunk, passage: int, embed=None, min_support: float = MIN_SUPPORT,
+                  structural: bool = True) -> tuple[Evidence, Support]:
+    """The sentence, or run of up to three adjacent sentences, of `chunk` that best supports `sentence`.
+
+    Spans are ranked by the lexical check (cheap); the structural check then runs on the best span, and
+    on the whole chunk when no span is enough (a paraphrase may draw on all of it). `structural=False`
+    is the lexical check alone (the eval's gold passages are scored by words)."""
+    check = (lambda s, q: support(s, q, embed=embed, min_support=min_support)) if structural else lexical_support
     # a verbatim sentence or clause of the passage is its own best evidence
     for exact in (sentence, sentence.rstrip(".").rstrip()):
         pos = chunk.text.find(exact) if len(exact) >= 20 else -1
         if pos >= 0:
-            sup = support(sentence, exact)
-            if sup.supported():
+            sup = check(sentence, exact)
+            if sup.supported(min_support):
                 return Evidence(passage, chunk.start + pos, chunk.start + pos + len(exact), exact, sup.recall), sup
     spans = [(s + chunk.start, e + chunk.start) for s, e in sentence_spans(chunk.text)]
     best = None
@@ -114,18 +147,29 @@ def best_evidence(sentence: str, chunk: Chunk, passage: int) -> tuple[Evidence, 
         for i in range(len(spans) - width + 1):
             s, e = spans[i][0], spans[i + width - 1][1]
             quote = chunk.text[s - chunk.start:e - chunk.start]
-            sup = support(sentence, quote)
+            sup = lexical_support(sentence, quote)
             key = (sup.ok, round(sup.recall, 3), -width)
             if best is None or key > best[0]:
                 best = (key, Evidence(passage, s, e, quote, sup.recall), sup)
-        if best and best[2].supported():
+        if best and best[0][0] and best[0][1] >= min_support:
             break
-    if best is None:
-        return Evidence(passage, chunk.start, chunk.end, chunk.text, 0.0), support(sentence, chunk.text)
-    return best[1], best[2]
+    if not structural:
+        if best is None:
+            return Evidence(passage, chunk.start, chunk.end, chunk.text, 0.0), lexical_support(sentence, chunk.text)
+        return best[1], best[2]
+    whole = Evidence(passage, chunk.start, chunk.end, chunk.text, 0.0)
+    candidates = ([best[1]] if best else []) + ([whole] if not best or best[1].quote != chunk.text else [])
+    first = None
+    for ev in candidates:
+        sup = support(sentence, ev.quote, embed=embed, min_support=min_support)
+        ev = dataclasses.replace(ev, recall=sup.recall)
+        if sup.supported(min_support) or sup.structure:
+            return ev, sup  # supported, or contradicted: a wider span does not undo a role swap
+        first = first or (ev, sup)
+    return first
 
 
-def verify(draft: str, passages: list[Chunk], min_support: float = MIN_SUPPORT) -> Verification:
+def verify(draft: str, passages: list[Chunk], min_support: float = MIN_SUPPORT, *, embed=None) -> Verification:
     """Keep each draft sentence only if a passage it cites supports it; say why the others went."""
     out = Verification()
     for cs in split_cited(draft):
@@ -138,7 +182,7 @@ def verify(draft: str, passages: list[Chunk], min_support: float = MIN_SUPPORT) 
             continue
         evidence, reasons = [], []
         for m in cs.markers:
-            ev, sup = best_evidence(cs.text, passages[m - 1], m)
+            ev, sup = best_evidence(cs.text, passages[m - 1], m, embed, min_support)
             if sup.supported(min_support):
                 evidence.append(ev)
             else:
@@ -151,13 +195,16 @@ def verify(draft: str, passages: list[Chunk], min_support: float = MIN_SUPPORT) 
 
 
 def _reason(sup: Support, threshold: float) -> str:
+    if sup.structure:
+        return f"{sup.structure}: {sup.reason}"
     if sup.missing:
         kind, facts = next(iter(sup.missing.items()))
         return f"{kind} not in the cited passage: {', '.join(facts[:3])}"
     return f"only {sup.recall:.0%} of its words are in the cited passage (needs {threshold:.0%})"
 
 
-def check_answer(answer: Answer, text_of: Callable[[str], str | None], min_support: float = MIN_SUPPORT) -> list[str]:
+def check_answer(answer: Answer, text_of: Callable[[str], str | None], min_support: float = MIN_SUPPORT,
+                 *, embed=None) -> list[str]:
     """Every problem with a finished answer; an empty list means it may be shown."""
     problems: list[str] = []
     if answer.refused:
@@ -184,7 +231,7 @@ def check_answer(answer: Answer, text_of: Callable[[str], str | None], min_suppo
             problems.append(f"[{missing[0]}] does not exist: {cs.text[:80]!r}")
             continue
         used.update(cs.markers)
-        sups = [support(cs.text, by_n[m].quote) for m in cs.markers]
+        sups = [support(cs.text, by_n[m].quote, embed=embed, min_support=min_support) for m in cs.markers]
         if not any(s.supported(min_support) for s in sups):
             problems.append(f"unsupported ({_reason(max(sups, key=lambda s: (s.ok, s.recall)), min_support)}): {cs.text[:80]!r}")
     unused = sorted(set(by_n) - used)

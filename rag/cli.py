@@ -125,6 +125,49 @@ def _batch(bot, path: Path, trace: bool = False) -> int:
     return 0
 
 
+def cmd_verify(args) -> int:
+    """One verdict per {"id", "sentence", "passage"} line; a malformed line yields {"id", "error"}, the run goes on."""
+    from .citations import support
+    from .embedding import Embedder
+
+    path = Path(args.file)
+    if str(path) != "-" and not path.is_file():
+        raise RagError(f"{args.file} does not exist: give a JSON-lines file of {{\"id\", \"sentence\", \"passage\"}} objects")
+    embed = Embedder(Settings.from_env().embed_model).cached  # loaded once, before the first line
+    src = sys.stdin if str(path) == "-" else open(path, encoding="utf-8")
+    failures = 0
+    with src:
+        for lineno, line in enumerate(src, 1):
+            if not line.strip():
+                continue
+            item_id = lineno
+            try:
+                item = json.loads(line)
+                if not isinstance(item, dict):
+                    raise ValueError('each line must be a JSON object like {"id": "1", "sentence": "...", "passage": "..."}')
+                item_id = item.get("id", lineno)
+                sentence, passage = item.get("sentence"), item.get("passage")
+                if not isinstance(sentence, str) or not sentence.strip() or not isinstance(passage, str) or not passage.strip():
+                    raise ValueError('needs non-empty "sentence" and "passage" strings')
+                sup = support(sentence, passage, embed=embed)
+                out = {"id": item_id, "supported": sup.supported(), "reason": _verdict_reason(sup)}
+            except json.JSONDecodeError as e:
+                out = {"id": lineno, "error": f"line {lineno} is not valid JSON ({e.msg})"}
+            except ValueError as e:
+                out = {"id": item_id, "error": f"line {lineno}: {e}"}
+            except Exception as e:  # noqa: BLE001 - one bad pair must not stop the run
+                out = {"id": item_id, "error": f"line {lineno}: internal error ({type(e).__name__})"}
+            failures += "error" in out
+            print(json.dumps(out, ensure_ascii=False), flush=True)
+    return 1 if failures else 0
+
+
+def _verdict_reason(sup) -> str:
+    from .citations import MIN_SUPPORT, _reason
+
+    return _reason(sup, MIN_SUPPORT) if not sup.supported() else (sup.reason or f"{sup.recall:.0%} of its words are in the passage")
+
+
 def cmd_eval(args) -> int:
     from .evaluation import report, runner
 
@@ -245,6 +288,15 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--judge-url", help="the judge's endpoint instead of RAG_LLM_BASE_URL, e.g. http://127.0.0.1:8080/v1")
     ev.add_argument("--judge-model", help="the judge's model instead of RAG_LLM_MODEL")
     ev.set_defaults(func=cmd_eval)
+
+    ver = sub.add_parser("verify", help="judge sentence/passage pairs with the citation gate",
+                         description='Judge each {"id", "sentence", "passage"} line with the citation gate (the\n'
+                                     'lexical and the structural check) and print {"id", "supported", "reason"}.\n'
+                                     'A malformed line prints {"id", "error"} and the run goes on; exit 1 if any did.\n\n'
+                                     'example: rag verify --json pairs.jsonl',
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    ver.add_argument("--json", dest="file", metavar="FILE.jsonl", required=True, help="the pairs; - for stdin")
+    ver.set_defaults(func=cmd_verify)
 
     srv = sub.add_parser("serve", help="start the reader chat and the JSON API",
                          description="Start the chat at / (iframe variant at /embed/) and the JSON API at /api.\n\n"

@@ -183,7 +183,9 @@ def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, ar
     if asked.dimension and not _DIM_UNITS[asked.dimension].search(sentence):
         return Fit(False, "kind", f"gives no {asked.dimension}", tuple(sorted(about)))
     measure_miss = bool(asked.measure) and stem(asked.measure) not in {stem(w) for w in words(f"{sentence} {context}")}
-    if asked.kind in HOLDS and asked.kind not in sent.kinds and not _kind_in_text(asked.kind, sentence, asked):
+    # any figure can answer "how much" ("raises pay by four percent"); the kind only rules out no figure at all
+    accepts = _FIGURES if asked.kind in _FIGURES else {asked.kind}
+    if asked.kind in HOLDS and not accepts & sent.kinds and not any(_kind_in_text(k, sentence, asked) for k in accepts):
         return Fit(False, "kind", f"holds no {asked.kind.replace('_', ' or ')}", tuple(sorted(about)))
     if asked.kind in ("person_or_org", "name", "place"):
         asked_norms = {_strip_years(e.norm) for e in asked.entities}
@@ -203,6 +205,9 @@ _DIM_UNITS = {k: re.compile(v, re.I) for k, v in {
               r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty)[- ](?:days?|weeks?|months?|years?|hours?)\b",
     "size": r"\b\d[\d,.]*\s?(?:-|\s)?(?:square|sq|hectares?|acres?|km2|m2|seats?|employees|staff|members)\b",
 }.items()}
+
+
+_FIGURES = {"number", "money", "percent"}
 
 
 def _kind_in_text(kind: str, sentence: str, asked: Asked) -> bool:

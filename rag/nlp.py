@@ -317,7 +317,7 @@ _DENOM = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarte
           "tenth": 10, "tenths": 10}
 _FRACTION_RE = re.compile(r"\b(?:(a|an|one|two|three|four|nine)[- ])?(half|halves|thirds?|quarters?|fifths?|tenths?)\b"
                           r"(?=\s+(?:of|the|its|their|in|by|from)\b|[.,;]|\s*$)", re.I)
-_RATIO_RE = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:in|out\s+of)\s+(?:every\s+)?(?:a\s+)?"
+_RATIO_RE = re.compile(r"(?<![\d,.])\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:in|out\s+of)\s+(?:every\s+)?(?:a\s+)?"
                        r"(\d+|ten|twenty|hundred|thousand|million)\b", re.I)
 _NUMWORD = "|".join(sorted(list(_SMALL) + list(_TENS), key=len, reverse=True))
 _QTY = re.compile(
@@ -387,7 +387,7 @@ def quantities(text: str, tokens: tuple[Token, ...] = ()) -> list[Quantity]:
         out.append(Quantity(m.group(), m.start(), m.end(), round(100 * (k or 1.0) / den, 6), "%"))
     for m in _RATIO_RE.finditer(text):  # "one in a hundred", "71 out of every 100"
         a, b = _num(m[1]), _num(m[2]) if m[2].isdigit() else _SCALE.get(m[2].lower(), _num(m[2]))
-        if a is not None and b:
+        if a is not None and b and not re.fullmatch(r"(1[89]|20)\d\d", m[2]):
             out = [q for q in out if not (m.start() <= q.start < m.end())]
             out.append(Quantity(m.group(), m.start(), m.end(), round(100 * a / b, 6), "%"))
     return sorted(out, key=lambda q: q.start)
@@ -415,7 +415,7 @@ STANCE = {
     **dict.fromkeys("say tell state report announce add note write explain describe reveal disclose show "
                     "indicate argue insist maintain stress emphasise emphasize testify declare".split(), "assert"),
     **dict.fromkeys("claim allege accuse charge contend assert suggest purport".split(), "allege"),
-    **dict.fromkeys("deny reject dispute refute rebut contest dismiss".split(), "deny"),
+    **dict.fromkeys("deny reject dispute refute rebut contest dismiss clear exonerate absolve".split(), "deny"),
     **dict.fromkeys("admit acknowledge concede confess".split(), "admit"),
     **dict.fromkeys("confirm verify corroborate".split(), "confirm"),
     **dict.fromkeys("plan intend aim propose".split(), "plan"),
@@ -433,6 +433,7 @@ _MODAL_VERBS = {"plan": "plans", "intend": "plans", "aim": "plans", "expect": "e
                 "want": "wants", "seek": "seeks", "try": "tries", "threaten": "threatens", "propose": "plans"}
 _CLAUSE_DEPS = {"ccomp", "xcomp", "advcl", "conj", "relcl", "acl", "pcomp", "csubj", "parataxis"}
 _ANAPHORA = {"charge", "allegation", "accusation", "claim", "it", "this", "that", "which", "report", "assertion"}
+_PRONOUN_ANAPHORA = {"it", "this", "that", "which"}
 
 
 def _claims(sent) -> list[Claim]:
@@ -459,7 +460,9 @@ def _claims(sent) -> list[Claim]:
         stance = ("not_" if neg else "") + STANCE[lemma]
         contents = [c for c in t.children if c.dep_ in ("ccomp", "xcomp", "relcl", "acl") and c.pos_ in ("VERB", "AUX")
                     and (c.dep_ in ("ccomp", "xcomp") or noun_cue)]
-        contents += [g for c in t.children if c.dep_ == "prep" and c.lower_ in ("of", "to", "about")
+        preps = [c for c in t.children if c.dep_ == "prep"] + [  # "accused X of Ying", "of" on X or on the verb
+            c for d in t.children if d.dep_ in ("dobj", "nsubjpass") for c in d.children if c.dep_ == "prep"]
+        contents += [g for c in preps if c.lower_ in ("of", "to", "about")
                      for g in c.children if g.dep_ == "pcomp" and g.pos_ in ("VERB", "AUX")]
         contents += [c for c in t.children if c.dep_ == "dobj" and c.pos_ == "VERB"]  # "denied accessing"
         if t.dep_ == "ccomp" and t.head.pos_ in ("VERB", "AUX") and not contents and t.head.i < t.i:
@@ -471,6 +474,9 @@ def _claims(sent) -> list[Claim]:
             contents, src = [root], _speaker(t.head)  # "S, the two companies announced": the speaker read as a noun
         anaphoric = any(c.dep_ in ("dobj", "nsubjpass") and c.lemma_.lower() in _ANAPHORA for c in t.children) or (
             t.dep_ == "relcl" and t.head.lemma_.lower() in _ANAPHORA)
+        charge = next((c for c in t.children if c.dep_ == "nsubj" and c.lemma_.lower() in _ANAPHORA - _PRONOUN_ANAPHORA), None)
+        if charge is not None:  # "S, a charge X denied" misparsed with "charge" as the denier: X denies S, S stands
+            contents, anaphoric, src = [], True, _speaker(charge) if _speaker(charge) != _phrase(charge) else src
         if STANCE[lemma] == "assert" and not contents and not anaphoric:
             continue  # "reported a decline", "will add 14 routes": a reporting verb without a clause reports nothing
         cues.append((len(list(t.ancestors)), t, src, lemma, stance, contents, anaphoric))
@@ -622,7 +628,8 @@ def _content(v, src: str, cue: str, stance: str) -> Claim:
         h = v.head
         while h.i != v.i and not subj and v.dep_ in ("conj", "xcomp", "pcomp", "advcl"):
             if v.dep_ == "pcomp" and h.dep_ == "prep":  # "accused Alibaba of accessing": the accused is the actor
-                subj = next((_phrase(c) for c in h.head.children if c.dep_ in ("dobj", "nsubjpass")), "")
+                subj = _phrase(h.head) if h.head.dep_ in ("dobj", "nsubjpass") else next(
+                    (_phrase(c) for c in h.head.children if c.dep_ in ("dobj", "nsubjpass")), "")
                 break
             subj = next((_phrase(c) for c in h.children if c.dep_ in ("nsubj", "nsubjpass")), "")
             if h.head.i == h.i:

@@ -87,9 +87,17 @@ def store_state(store) -> dict:
             "duplicates": len(keys) - len(set(keys)), "ids_unique": len(set(rows["ids"])) == len(rows["ids"])}
 
 
-def start_in(workdir: Path, store: Path, timeout: float = 180, **env_extra):
-    """`python ui.py` with `workdir` as its working folder (so relative paths like `.env` resolve there)."""
-    from live_server import start_server
+def spawn_in(workdir: Path, store: Path, **env_extra):
+    """`python ui.py` with `workdir` as its working folder (so relative paths like `.env` resolve there),
+    not yet waited for (live_server.wait_all)."""
+    from live_server import spawn_server
 
-    return start_server(store, workdir, timeout, cwd=workdir, feedback=workdir / "data" / "feedback.sqlite3",
-                        **env_extra)
+    (workdir / "data").mkdir(parents=True, exist_ok=True)
+    return spawn_server(store, workdir, cwd=workdir, feedback=workdir / "data" / "feedback.sqlite3", **env_extra)
+
+
+def start_in(workdir: Path, store: Path, timeout: float = 180, **env_extra):
+    """spawn_in(), then wait until it answers."""
+    from live_server import wait_all
+
+    return wait_all([spawn_in(workdir, store, **env_extra)], timeout)[0]

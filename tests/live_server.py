@@ -5,7 +5,7 @@ Its store is corpus/ plus a few hostile articles (script tags, event handlers, a
 javascript: URL, a remote markdown image, an iframe) and one with a real URL, so
 the browser tests can check that corpus text reaches the page as text.
 Fixtures are re-exported by conftest.py; other test files (hardening) can use
-`live_server` or `start_server(...)` with their own settings.
+`live_server`, or `spawn_server(...)` with their own settings and then `wait_all`.
 """
 from __future__ import annotations
 
@@ -59,18 +59,34 @@ class Server(Proc):
     feedback: Path | None = None
 
 
-def start_server(store: Path, workdir: Path, timeout: float = 180, cwd: Path = ROOT, feedback: Path | None = None,
+def spawn_server(store: Path, workdir: Path, cwd: Path = ROOT, feedback: Path | None = None,
                  **env_extra: str) -> Server:
-    """Start `python ui.py` against `store`; returns once /api/health answers 200 (or fails with the log).
-    `cwd` is its working folder (relative paths such as `.env` resolve there); logs go to `workdir`."""
+    """Start `python ui.py` against `store` without waiting for it (see wait_all). `cwd` is its working
+    folder (relative paths such as `.env` resolve there); its log and feedback file go to `workdir`."""
     port = free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     feedback = feedback or workdir / f"feedback-{port}.sqlite3"
     env = {"RAG_STORE": str(store), "RAG_PORT": str(port), "RAG_HOST": "127.0.0.1", "RAG_FEEDBACK": str(feedback),
            **{k: str(v) for k, v in env_extra.items()}}
-    server = spawn([sys.executable, ROOT / "ui.py"], port, log=workdir / f"server-{port}.log", cwd=cwd, env=env,
-                   cls=Server, feedback=feedback)
-    return wait_ready(server, "/api/health", timeout)
+    return spawn([sys.executable, ROOT / "ui.py"], port, log=workdir / f"server-{port}.log", cwd=cwd, env=env,
+                 cls=Server, feedback=feedback)
+
+
+def start_servers(*stores_and_workdirs: tuple[Path, Path], timeout: float = 180, **env_extra: str) -> list[Server]:
+    """Several servers started side by side, so their cold starts overlap: all ready, or all stopped."""
+    return wait_all([spawn_server(store, workdir, **env_extra) for store, workdir in stores_and_workdirs], timeout)
+
+
+def wait_all(servers: list[Server], timeout: float = 180) -> list[Server]:
+    """Wait until every spawned server answers /api/health; if one fails, all are stopped."""
+    try:
+        for server in servers:
+            wait_ready(server, "/api/health", timeout)
+    except BaseException:
+        for server in servers:
+            server.stop()
+        raise
+    return servers
 
 
 def start_chroma(data: Path, port: int | None = None, log: Path | None = None, timeout: float = 60) -> Proc:
@@ -109,13 +125,20 @@ class Live:
 
 
 @pytest.fixture(scope="session")
-def live_server(served_store, tmp_path_factory):
-    """One real server for the browser, gradio_client and API tests; no rate limit (tests ask a lot)."""
+def live_spawned(served_store, tmp_path_factory):
+    """The shared server's process, spawned but not waited for (conftest starts it early)."""
     allowed_port, other_port = free_port(), free_port()
     allowed = f"http://localhost:{allowed_port}"
-    server = start_server(served_store, tmp_path_factory.mktemp("live"), RAG_ALLOWED_ORIGINS=allowed,
+    server = spawn_server(served_store, tmp_path_factory.mktemp("live"), RAG_ALLOWED_ORIGINS=allowed,
                           RAG_RATE_LIMIT="0", RAG_TITLE="Zorblax explainer")
     try:
         yield Live(server, allowed, other_port)
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_spawned):
+    """One real server for the browser, gradio_client and API tests; no rate limit (tests ask a lot)."""
+    wait_all([live_spawned.server])
+    return live_spawned

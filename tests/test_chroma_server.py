@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from live_server import start_chroma, start_server
+from live_server import start_chroma, start_servers
 from rag.ingest import ingest
 from rag.store import Store
 
@@ -52,8 +52,7 @@ def test_two_app_processes_share_one_chroma_server(chroma_url, embedder, tmp_pat
     assert report.added and report.chunks_embedded > 10
 
     env = {"RAG_CHROMA_URL": chroma_url, "RAG_RATE_LIMIT": "0"}
-    a = start_server(tmp_path / "unused-a", tmp_path / "a", **env)
-    b = start_server(tmp_path / "unused-b", tmp_path / "b", **env)
+    a, b = start_servers((tmp_path / "unused-a", tmp_path / "a"), (tmp_path / "unused-b", tmp_path / "b"), **env)
     try:
         assert not (tmp_path / "unused-a").exists() and not (tmp_path / "unused-b").exists()
         for server in (a, b):

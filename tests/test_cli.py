@@ -75,3 +75,32 @@ def test_missing_store_gives_a_clear_error(tmp_path):
     assert r.returncode == 2
     assert r.stderr.strip() == f"error: No store at {tmp_path / 'none'}. Build it with: rag ingest corpus/ --store {tmp_path / 'none'}"
     assert "Traceback" not in r.stderr
+
+
+def test_verify_judges_every_line_and_reports_bad_ones(tmp_path):
+    p = ("Anthropic said on Tuesday that Alibaba illicitly accessed its Claude models through third-party accounts, "
+         "a charge Alibaba denied.")
+    f = tmp_path / "pairs.jsonl"
+    f.write_text("\n".join([
+        json.dumps({"id": "swap", "sentence": "Alibaba said on Tuesday that Anthropic illicitly accessed its Claude "
+                    "models through third-party accounts.", "passage": p}),
+        "{broken json",
+        json.dumps({"id": "same", "sentence": "Anthropic said Alibaba illicitly accessed its Claude models.", "passage": p}),
+        json.dumps({"id": "empty", "sentence": "", "passage": p}),
+        json.dumps(["not", "an", "object"]),
+        json.dumps({"id": "para", "sentence": "Anthropic claims Alibaba got into its Claude models improperly using "
+                    "other companies' accounts, which Alibaba rejects.", "passage": p}),
+    ]) + "\n")
+    r = rag("verify", "--json", str(f))
+    assert r.returncode == 1, r.stderr
+    out = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [o["id"] for o in out] == ["swap", 2, "same", "empty", 5, "para"]
+    assert out[0]["supported"] is False and "role" in out[0]["reason"]
+    assert out[2]["supported"] is True and out[5]["supported"] is True
+    assert "not valid JSON" in out[1]["error"] and "sentence" in out[3]["error"] and "JSON object" in out[4]["error"]
+    good = tmp_path / "good.jsonl"
+    good.write_text(json.dumps({"id": 1, "sentence": "Alibaba denied the charge.", "passage": p}) + "\n")
+    r = rag("verify", "--json", str(good))
+    assert r.returncode == 0 and json.loads(r.stdout)["supported"] is True, r.stderr
+    r = rag("verify", "--json", str(tmp_path / "missing.jsonl"))
+    assert r.returncode == 2 and "does not exist" in r.stderr

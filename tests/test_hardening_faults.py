@@ -33,10 +33,10 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def small_store(tmp_path_factory, embedder):
-    """The bundled corpus in a real store; tests copy it before breaking it."""
-    store, _ = build_store(tmp_path_factory.mktemp("faults") / "store", embedder)
-    return Path(store.where)
+def small_store(tmp_path_factory, strict_store):
+    """The bundled corpus in a real store (a copy of the session's strict store, built once); tests copy
+    it again before breaking it."""
+    return copy_store(Path(strict_store.where), tmp_path_factory.mktemp("faults") / "store")
 
 
 def copy_store(src: Path, dst: Path) -> Path:

@@ -18,8 +18,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import CORPUS
-from hardening_kit import ROOT, rag_process, start_in, synthetic_corpus
+from conftest import CORPUS, wanted
+from hardening_kit import ROOT, rag_process, spawn_in, synthetic_corpus
+from live_server import wait_all
 from rag._testing import free_port, percentile
 
 pytestmark = pytest.mark.slow
@@ -28,7 +29,7 @@ SECRET = "HARDENING-ENV-SECRET-7c1f"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, embedder):
+def site(request, tmp_path_factory, embedder):
     """A server whose working folder holds what must never be served: .env, corpus/, data/store, feedback."""
     from rag.ingest import ingest
     from rag.store import Store
@@ -39,7 +40,11 @@ def site(tmp_path_factory, embedder):
     (work / "data").mkdir()
     ingest([work / "corpus"], Store.open(work / "data" / "store", create=True), embedder, exclude_faq=False)
     allowed = f"http://localhost:{free_port()}"
-    server = start_in(work, work / "data" / "store", RAG_ALLOWED_ORIGINS=allowed, RAG_RATE_LIMIT="0")
+    server = spawn_in(work, work / "data" / "store", RAG_ALLOWED_ORIGINS=allowed, RAG_RATE_LIMIT="0")
+    server.tight = None
+    if wanted(request, "tight"):  # the same store with other limits: spawned alongside, the cold starts overlap
+        server.tight = spawn_in(tmp_path_factory.mktemp("tight"), work / "data" / "store", **TIGHT)
+    wait_all([s for s in (server, server.tight) if s])
     server.work, server.allowed = work, allowed
     # one like, so the feedback file exists and holds a reader's question
     import sqlite3
@@ -51,6 +56,8 @@ def site(tmp_path_factory, embedder):
         yield server
     finally:
         server.stop()
+        if server.tight:
+            server.tight.stop()
 
 
 @pytest.fixture(scope="module")
@@ -283,17 +290,13 @@ def _join(url: str, session: str, question: str) -> tuple[int, str]:
     return r.status_code, r.text
 
 
+TIGHT = dict(RAG_QUEUE_SIZE="2", RAG_WORKERS="1", RAG_RATE_LIMIT="600", RAG_RATE_BURST="100")
+
+
 @pytest.fixture(scope="module")
-def tight(site, tmp_path_factory):
-    """Queue of 2, one worker, a real rate limit."""
-    work = tmp_path_factory.mktemp("tight")
-    (work / "data").mkdir()
-    server = start_in(work, site.work / "data" / "store", RAG_QUEUE_SIZE="2", RAG_WORKERS="1",
-                      RAG_RATE_LIMIT="600", RAG_RATE_BURST="100")
-    try:
-        yield server
-    finally:
-        server.stop()
+def tight(site):
+    """Queue of 2, one worker, a real rate limit (started by `site`, beside it)."""
+    return site.tight
 
 
 def test_the_chat_queue_is_bounded(tight):

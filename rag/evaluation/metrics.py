@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from ..citations import best_evidence, split_cited, support
+from ..citations import best_evidence, lexical_support, split_cited, support
 from ..sanitize import strip_markers
 from ..text import content_terms, numbers, words
 from ..types import Answer, Chunk
@@ -110,7 +110,7 @@ def ground(answer: Answer, text_of: Callable[[str], str | None], min_support: fl
         if unknown:
             g.violations.append(f"[{unknown[0]}] does not exist: {short!r}")
         cited = [evidence[m] for m in cs.markers if m in evidence]
-        sup = support(cs.text, " ".join(cited))
+        sup = support(cs.text, " ".join(cited), min_support=min_support)
         sv.recall, sv.missing = sup.recall, sup.missing
         sv.supported = bool(cited) and sup.supported(min_support)
         sv.irrelevant, sv.unrelated = _irrelevant(cs.text, cs.markers, evidence, min_support)
@@ -119,6 +119,8 @@ def ground(answer: Answer, text_of: Callable[[str], str | None], min_support: fl
         if sup.missing:
             kind, facts = next(iter(sup.missing.items()))
             g.violations.append(f"hard rule: {kind} not in the cited passage ({', '.join(facts[:3])}): {short!r}")
+        elif sup.structure:
+            g.violations.append(f"unsupported ({sup.structure}: {sup.reason}): {short!r}")
         elif not sv.supported:
             g.violations.append(f"unsupported: only {sup.recall:.0%} of its content words are in the cited "
                                 f"passage (needs {min_support:.0%}): {short!r}")
@@ -144,9 +146,10 @@ def _irrelevant(sentence: str, markers: tuple[int, ...], evidence: dict[int, str
             unrelated.append(m)
             continue
         others = [evidence[o] for o in markers if o != m and o in evidence]
-        if others and not support(sentence, evidence[m]).supported(min_support):
-            with_m = support(sentence, " ".join(others + [evidence[m]]))
-            without = support(sentence, " ".join(others))
+        # citation precision is about words: the lexical check alone
+        if others and not lexical_support(sentence, evidence[m]).supported(min_support):
+            with_m = lexical_support(sentence, " ".join(others + [evidence[m]]))
+            without = lexical_support(sentence, " ".join(others))
             if without.ok and without.recall >= with_m.recall:
                 out.append(m)
     return out, unrelated
@@ -210,7 +213,7 @@ def facts_found(answer: str, facts: list[list[str]]) -> tuple[list[str], list[st
 def gold_for_reference(reference: str, chunks: list[Chunk], margin: float = 0.1) -> tuple[set, float]:
     """Passages whose best sentence window supports the reference answer within `margin` of the
     best one, and that best support (how well the body backs the reference at all)."""
-    scores = {(c.doc_id, c.start): best_evidence(reference, c, 1)[0].recall for c in chunks}
+    scores = {(c.doc_id, c.start): best_evidence(reference, c, 1, structural=False)[0].recall for c in chunks}
     if not scores:
         return set(), 0.0
     top = max(scores.values())

@@ -4,7 +4,8 @@ Known-good answers are the bot's own answers that passed the grounding check in
 this run, plus one-sentence answers built from the corpus (a sentence with a
 number, one with names, one with a negation, quoted at its own span) so the
 self-test has material even when the bot answers nothing. Each is corrupted in
-the ways a wrong answer usually is wrong; a mutation the checker accepts is an
+the ways a wrong answer usually is wrong (a number, a name, a negation, the passage, the quote, and who said
+what: roles swapped, an attribution dropped, a stance reversed, a quantifier added); a mutation the checker accepts is an
 escape, and any escape fails the eval.
 """
 from __future__ import annotations
@@ -14,9 +15,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from ..citations import check_answer, split_cited, support
+from .. import nlp
+from ..citations import check_answer, lexical_support, split_cited
 from ..sanitize import MARK, strip_markers
-from ..text import hard_facts, names, negations, numbers, sentence_spans, word_count
+from ..text import hard_facts, names, negations, numbers, sentence_spans, word_count, words
 from ..types import Answer, Chunk, Citation
 from .metrics import ground
 
@@ -31,6 +33,10 @@ EXPECTED = {
     "alter_quote": "not verbatim",
     "shift_span": "not verbatim",
     "dangling_marker": "does not exist",
+    "role_swap": "role",
+    "attribution_drop": "attribut",
+    "stance_reversal": "stance",
+    "quantifier": "quantifier",
 }
 # A plausible wrong figure for each number word ("hundreds of millions" -> "tens of millions").
 _SWAP_WORDS = {"hundred": "thousand", "hundreds": "tens", "tens": "hundreds", "thousand": "hundred",
@@ -101,6 +107,8 @@ def synthetic_goods(corpus: Corpus) -> list[tuple[str, Answer]]:
         for kind, wanted in (("numbers", 1), ("names", 2), ("negations", 1)):
             if kind not in picks and len(facts[kind]) >= wanted and word_count(sent[3]) <= 60:
                 picks[kind] = sent
+        if "attribution" not in picks and word_count(sent[3]) <= 60 and _attributed(sent[3]):
+            picks["attribution"] = sent
     out = []
     for kind, (doc_id, s, e, text) in picks.items():
         cite = Citation(n=1, doc_id=doc_id, title="", url="", quote=text, start=s, end=e, score=0.0)
@@ -112,7 +120,8 @@ def mutants(base: str, ans: Answer, corpus: Corpus) -> list[Mutant]:
     """Every applicable corruption of one known-good answer."""
     out = []
     for make in (_swap_number, _swap_entity, _negate, _wrong_passage, _unsupported_sentence,
-                 _uncited_sentence, _alter_quote, _shift_span, _dangling_marker):
+                 _uncited_sentence, _alter_quote, _shift_span, _dangling_marker,
+                 _role_swap, _attribution_drop, _stance_reversal, _quantifier):
         made = make(ans, corpus)
         if made:
             kind, desc, answer = made
@@ -214,7 +223,7 @@ def _unrelated_sentence(sentence: str, corpus: Corpus, avoid: set):
     for doc_id, s, e, text in corpus.sentences:
         if (doc_id, s) in avoid:
             continue
-        sup = support(sentence, text)
+        sup = lexical_support(sentence, text)  # the words decide "unrelated"; fast over the whole corpus
         key = (sup.ok, sup.recall)
         if best is None or key < best[0]:
             best = (key, (doc_id, s, e, text))
@@ -275,6 +284,123 @@ def _dangling_marker(ans: Answer, corpus: Corpus):
     new = max(c.n for c in ans.citations) + 5
     return ("dangling_marker", f"changed the marker {m.group()} to [{new}], a citation that does not exist",
             _text(ans, m.start(), m.end(), f"[{new}]"))
+
+
+# ---------------------------------------------------------------- who said what (rag/attribution.py)
+
+_OPPOSITE_STANCE = {"denied": "admitted", "denies": "admits", "deny": "admit", "admitted": "denied", "admits": "denies",
+                    "confirmed": "denied", "confirms": "denies", "rejected": "accepted", "rejects": "accepts",
+                    "acknowledged": "denied", "conceded": "denied", "disputed": "confirmed", "accused": "cleared",
+                    "accuses": "clears", "alleged": "denied", "alleges": "denies", "claimed": "denied",
+                    "said": "denied", "says": "denies"}
+_QUANTIFIERS = ("all", "every", "only", "most")
+
+
+def _first_sentence(ans: Answer):
+    """The first cited sentence of the answer and where it starts in the answer text."""
+    parts = split_cited(ans.answer)
+    if not parts or not parts[0].markers:
+        return None
+    pos = ans.answer.find(parts[0].text.rstrip(".!?"))
+    return (parts[0].text, pos) if pos >= 0 else None
+
+
+def _attributed(text: str):
+    return next((c for c in nlp.analyze(text).claims if c.source and c.source != "unnamed" and c.predicate
+                 and c.predicate != c.cue), None)
+
+
+def _role_swap(ans: Answer, corpus: Corpus):
+    """Swap two names that fill different roles of one claim (accuser and accused, buyer and seller)."""
+    first = _first_sentence(ans)
+    if not first:
+        return None
+    text, pos = first
+    found = {n for n in names(text)}
+    for c in nlp.analyze(text).claims:
+        roles = [r for r in (c.source, c.subject, c.object) if r and r in found and r != "unnamed"]
+        if len(set(roles)) < 2:
+            continue
+        a, b = roles[0], next(r for r in roles if r != roles[0])
+        ma = re.search(r"(?<!\w)" + re.escape(a) + r"(?!\w)", text, re.I)
+        mb = re.search(r"(?<!\w)" + re.escape(b) + r"(?!\w)", text, re.I)
+        if not ma or not mb:
+            continue
+        (s1, e1, t1), (s2, e2, t2) = sorted([(ma.start(), ma.end(), ma.group()), (mb.start(), mb.end(), mb.group())])
+        new = text[:s1] + t2 + text[e1:s2] + t1 + text[e2:]
+        return ("role_swap", f"swapped {t1} and {t2}, who fill different roles of '{c.predicate}'",
+                _text(ans, pos, pos + len(text.rstrip(".!?")), new.rstrip(".!?")))
+    return None
+
+
+def _attribution_drop(ans: Answer, corpus: Corpus):
+    """State an attributed claim as fact: keep the content clause, drop who asserts it."""
+    first = _first_sentence(ans)
+    if not first:
+        return None
+    text, pos = first
+    doc = nlp.pipeline()(text)
+    for t in doc:
+        if t.lemma_.lower() not in nlp.STANCE or nlp.STANCE[t.lemma_.lower()] in ("deny", "plan", "expect"):
+            continue
+        for c in t.children:
+            if c.dep_ == "ccomp" and c.pos_ in ("VERB", "AUX"):  # "X said (that) S" -> "S"
+                toks = [x for x in c.subtree if x.dep_ != "mark" or x.head.i != c.i]
+                clause = text[toks[0].idx:toks[-1].idx + len(toks[-1].text)].strip(" ,")
+                return ("attribution_drop", f"dropped '{t.text}' and its speaker, stating the claim as fact",
+                        _text(ans, pos, pos + len(text.rstrip(".!?")), clause[:1].upper() + clause[1:]))
+        accused = next((c for c in t.children if c.dep_ in ("dobj", "nsubjpass")), None)
+        act = next((g for c in t.children if c.dep_ == "prep" and c.lower_ == "of"
+                    for g in c.children if g.dep_ == "pcomp"), None)
+        if accused is not None and act is not None:  # "X accused Y of Ving Z" -> "Y was Ving Z"
+            who = text[accused.left_edge.idx:accused.idx + len(accused.text)]
+            what = text[act.left_edge.idx:act.right_edge.idx + len(act.right_edge.text)]
+            return ("attribution_drop", f"dropped the accusation by its source: '{who} was {what}'",
+                    _text(ans, pos, pos + len(text.rstrip(".!?")), f"{who[:1].upper() + who[1:]} was {what}"))
+    for t in doc:
+        if t.lower_ in nlp.HEDGES and t.dep_ in ("amod", "advmod"):  # "the alleged access" -> "the access"
+            s, e = t.idx, t.idx + len(t.text)
+            while e < len(text) and text[e] == " ":
+                e += 1
+            return ("attribution_drop", f"removed the hedge '{t.text}'", _text(ans, pos + s, pos + e, ""))
+    return None
+
+
+def _stance_reversal(ans: Answer, corpus: Corpus):
+    """Turn a stance into its opposite: denied -> admitted, accused -> cleared."""
+    first = _first_sentence(ans)
+    if not first:
+        return None
+    text, pos = first
+    have = _cited_text(ans).lower()
+    for t in nlp.pipeline()(text):
+        new = _OPPOSITE_STANCE.get(t.lower_)
+        if new and t.pos_ in ("VERB", "AUX") and t.lemma_.lower() in nlp.STANCE and new not in have:
+            return ("stance_reversal", f"changed '{t.text}' to '{new}'", _text(ans, pos + t.idx, pos + t.idx + len(t.text), new))
+    return None
+
+
+def _quantifier(ans: Answer, corpus: Corpus):
+    """Add a quantifier the passage does not have before a plural noun phrase ("its models" -> "all its models")."""
+    first = _first_sentence(ans)
+    if not first:
+        return None
+    text, pos = first
+    have = set(words(_cited_text(ans)))
+    q = next((w for w in _QUANTIFIERS if w not in have), None)
+    if not q:
+        return None
+    toks = list(nlp.pipeline()(text))
+    for i, t in enumerate(toks):
+        if t.tag_ == "NNS" and i > 0:
+            start = t.left_edge
+            if start.i == 0 or start.dep_ in ("nummod",) or toks[start.i].lower_ in _QUANTIFIERS:
+                continue
+            at = start.idx
+            word = {"every": "every one of"}.get(q, q)
+            return ("quantifier", f"inserted '{q}' before '{text[at:t.idx + len(t.text)]}'",
+                    _text(ans, pos + at, pos + at, f"{word} "))
+    return None
 
 
 def _text(ans: Answer, start: int, end: int, new: str) -> Answer:
