@@ -19,6 +19,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from .nlp import Analysis, analyze_many, normalize_name
+from .text import stem, words
 from .understand import HOLDS, Asked
 
 VERSION = 1  # part of the store fingerprint: a change here re-analyses the corpus
@@ -146,6 +147,7 @@ class Fit:
     reason: str = ""
     years: tuple[int, ...] = ()  # the years the candidate is about (to say what the coverage has)
     weak: bool = False  # fits, but only through the article's date, not its own words
+    measure_miss: bool = False  # a figure question's noun ("revenue", "copies") is not in it or its context
 
 
 def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, art: ArticleFacts | None,
@@ -180,6 +182,7 @@ def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, ar
             return Fit(False, "entity", f"is about {wider[0]}, not {e.text}", tuple(sorted(about)))
     if asked.dimension and not _DIM_UNITS[asked.dimension].search(sentence):
         return Fit(False, "kind", f"gives no {asked.dimension}", tuple(sorted(about)))
+    measure_miss = bool(asked.measure) and stem(asked.measure) not in {stem(w) for w in words(f"{sentence} {context}")}
     # any figure can answer "how much" ("raises pay by four percent"); the kind only rules out no figure at all
     accepts = _FIGURES if asked.kind in _FIGURES else {asked.kind}
     # "where" is often answered without a named place ("at the old mill"): not a hard constraint
@@ -193,7 +196,7 @@ def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, ar
         mine = {n for lab, n in sent.names if lab not in ("DATE", "TIME")}  # any name beyond the question's
         if mine and all(any(_related(n, a) or n in a or a in n for a in asked_norms) for n in mine):
             return Fit(False, "kind", "names only what the question already names", tuple(sorted(about)))
-    return Fit(True, years=tuple(sorted(about)), weak=not own and bool(asked.years))
+    return Fit(True, years=tuple(sorted(about)), weak=not own and bool(asked.years), measure_miss=measure_miss)
 
 
 # Units of each dimension a "how old/heavy/long..." question asks about (general English units).

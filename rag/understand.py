@@ -69,6 +69,7 @@ class Asked:
     latest: bool = False  # "latest", "now", "currently": the newest coverage wins
     plural: bool = False  # "which companies": more than one answer expected
     noun: str = ""  # the noun a which/what question asks about ("company", "reason")
+    measure: str = ""  # what a figure must be a figure of: "how many copies" -> copy, "X's revenue" -> revenue
     dimension: str = ""  # "how old/heavy/tall/far/long": age | weight | height | distance | length
     notes: tuple[str, ...] = field(default=(), compare=False)
 
@@ -102,20 +103,35 @@ def understand(question: str) -> Asked:
     ordinal = next((e.text.lower() for e in a.entities if e.label == "ORDINAL"), "")
     if kind == "yesno" and first not in _AUX:
         kind = "open"
-    dimension = _dimension(low)
+    measure, dimension = _measure(low, toks, kind, noun)
     return Asked(kind=kind, years=frozenset(years), quarters=frozenset(quarters), entities=ents,
                  ordinal=ordinal, latest=bool(_LATEST.search(q)), plural=plural, noun=noun,
-                 dimension=dimension)
+                 measure=measure, dimension=dimension)
 
 
 _DIMENSION = {"old": "age", "heavy": "weight", "tall": "height", "high": "height", "far": "distance",
               "long": "length", "big": "size", "large": "size"}
 
 
-def _dimension(low: str) -> str:
-    """The dimension of "how old/heavy/tall/far/long/big": an answer needs a unit of it."""
+def _measure(low: str, toks, kind: str, noun: str) -> tuple[str, str]:
+    """What the asked figure counts or measures: the noun of "how many NOUN", of "the NOUN of X" /
+    "X's NOUN" in a figure question; or the dimension of "how old/heavy/long"."""
     m = re.search(r"\bhow (old|heavy|tall|high|far|long|big|large)\b", low)
-    return _DIMENSION[m.group(1)] if m else ""
+    if m:
+        return "", _DIMENSION[m.group(1)]
+    if kind not in ("number", "money", "percent"):
+        return "", ""
+    if noun and noun not in _GENERIC:
+        return noun, ""
+    for t in toks:  # "what was Kestrel's revenue", "how much will a single ticket cost"
+        if t.pos == "NOUN" and t.lemma not in _GENERIC and t.dep in ("nsubj", "attr", "dobj", "nsubjpass", "pobj"):
+            return t.lemma, ""
+    return "", ""
+
+
+# nouns that name no particular thing a figure is of
+_GENERIC = {"number", "amount", "figure", "total", "count", "sum", "value", "percentage", "percent", "share",
+            "proportion", "rate", "money", "much", "many", "time", "year", "quarter", "period"}
 
 
 def _kind(q: str, low: str, toks) -> tuple[str, str, bool]:

@@ -96,6 +96,10 @@ class Extractive(Backend):
         cands.sort(key=lambda c: -c.score)
         # What the question pins down (its year, quarter, names, the kind of answer) is a hard
         # constraint: a sentence about another year or without a name for "who" is not an answer.
+        # a figure of something else ("revenue" asked, only "net loss" said) passes only when very close
+        for c in cands:
+            if fits[id(c)].ok and fits[id(c)].measure_miss and c.sim < 0.6:
+                fits[id(c)] = Fit(False, "measure", f"does not say what the {req.asked.measure} is")
         misfits = [c for c in cands if not fits[id(c)].ok]
         cands = [c for c in cands if fits[id(c)].ok]
         for c in misfits[:5]:
