@@ -17,6 +17,10 @@ Paraphrase is allowed: synonyms (word vectors from the embedding model, when `em
 reordering, voice change, several sentences of one passage. A sentence is supported when nothing
 contradicts the passage and either the lexical recall reaches `MIN_RECALL`, or its claims align
 positively (source, stance, roles) and, with synonyms, `MIN_COVERAGE` of its content words align.
+
+Why one file of 500+ lines: it is one judgement (claim alignment and its contradictions) whose
+checks share the aligned claims; the word lists already live in rag/lexicon.py. Split candidates:
+quantities/times comparison and entity scope.
 """
 from __future__ import annotations
 

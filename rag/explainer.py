@@ -5,6 +5,9 @@ and the evals. Whatever a backend drafts, only sentences the citation checker
 accepts reach the reader, also while an answer streams; if too little survives,
 the extractive answer is used. What the checker removed is counted in the answer
 and kept, with the reasons, in its trace (for editors and evals, never readers).
+
+Why 310 lines: the pipeline and its streaming view (`_Shown`, which gates each sentence before a
+reader sees it) share the verify/compose steps; `_Shown` can move beside it if it grows.
 """
 from __future__ import annotations
 

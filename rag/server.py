@@ -7,6 +7,9 @@
 from the configured allow-list only, a request body cap and the per-client rate
 limit. Gradio's own CORS answer (it echoes any origin when the Host header is
 not localhost) is removed, so only the allow-list decides.
+
+Why 370 lines: the security middleware (Guard), the JSON API and the app assembly belong to one
+process boundary; Guard is the candidate to move to rag/web/guard.py with the embed work (issue 12).
 """
 from __future__ import annotations
 

@@ -8,6 +8,9 @@ something beyond the question, and how well its passage ranked. The coverage is
 judged not to answer when the best evidence is weak, the asked-for kind of
 answer is nowhere in it, or the question names something the coverage never
 mentions.
+
+Why 360 lines: candidate scoring, the question's constraints and answer composition are one
+selection; the composition part (spans, reasons, trimming) is the candidate to split out.
 """
 from __future__ import annotations
 
