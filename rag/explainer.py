@@ -68,7 +68,7 @@ class Explainer:
         """Open the configured store (it must exist) and load the models once."""
         settings = settings or Settings.from_env(**overrides)
         store = Store.open(settings.store_dir, url=settings.chroma_url)
-        embedder = Embedder(settings.embed_model)
+        embedder = Embedder.from_settings(settings)
         built = store.fingerprint()
         want = fingerprint(embedder, settings.chunk_tokens, settings.chunk_overlap, built.get("exclude_faq", False))
         if built and built != want:
