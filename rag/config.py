@@ -155,6 +155,8 @@ class Settings:
                                     parse=_positive(int), shown="all cores")
     llamacpp_ctx: int = setting("RAG_LLAMACPP_CTX", "context window of the llamacpp backend in tokens", 4096,
                                 parse=_positive(int))
+    answer_cache: int = setting("RAG_ANSWER_CACHE", "answers to repeated questions kept until the next ingest; "
+                                "0 turns the cache off", 2048)
     max_question_chars: int = setting("RAG_MAX_QUESTION_CHARS", "longest accepted question", 1000)
     max_file_mb: float = setting("RAG_MAX_FILE_MB", "larger corpus files are skipped", 20.0)
     log_level: str = setting("RAG_LOG_LEVEL", "log level of the rag logger on stderr: DEBUG, INFO, WARNING or ERROR",
