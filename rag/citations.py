@@ -6,8 +6,8 @@ and by the eval harness to score groundedness.
 
 A sentence is supported by its evidence when
 - every number, capitalised name and negation in it occurs in the evidence (hard rule; amounts, demonyms
-  and acronyms compared normalised by rag/attribution.py: "$2.5bn" = "$2.5 billion", British ~ U.K.),
-- its claims do not contradict the evidence's (rag/attribution.py: roles, source, stance, modality,
+  and acronyms compared normalised by rag/attribution/: "$2.5bn" = "$2.5 billion", British ~ U.K.),
+- its claims do not contradict the evidence's (rag/attribution/: roles, source, stance, modality,
   negation, quantifiers, times, entity scope), and
 - at least `min_support` of its content words occur in the evidence (lexical recall), or - only when
   its claims align positively with the evidence's (same source, stance and roles) - enough of its words
