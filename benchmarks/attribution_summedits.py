@@ -6,7 +6,8 @@
 Reads ../shared/data/summedits_news.json (or $RAG_SUMMEDITS); the file is not part of the project. Each
 row is one summary sentence checked against its whole article. `lexical` is the bag-of-words check
 alone, `support` citations.support as production calls it (no word vectors), `gate` the same with word
-vectors, `judge` rag.attribution.judge alone. Prints balanced accuracy per split and per
+vectors, `judge` rag.attribution.judge alone. A summary of several sentences is supported when each
+sentence is, as the gate checks a draft sentence by sentence (`--whole`: the summary as one text). Prints balanced accuracy per split and per
 edit type (recall of the rejected class within each edit type), and the time per check. Tune only on the
 "evaluation" split; "test" is for the report.
 """
@@ -49,11 +50,13 @@ def main() -> int:
     ap.add_argument("--split", default="all", choices=["evaluation", "test", "all"])
     ap.add_argument("--checker", default="both", choices=["both", "lexical", "support", "gate", "judge"])
     ap.add_argument("--no-embed", action="store_true", help="judge without word vectors (lemmas only)")
+    ap.add_argument("--whole", action="store_true", help="check a multi-sentence summary as one text")
     ap.add_argument("--show", type=int, default=0, help="print this many wrong verdicts")
     args = ap.parse_args()
     from rag import nlp
     from rag.attribution import judge
     from rag.citations import lexical_support, support
+    from rag.text import sentence_spans
 
     rows = json.loads(data_path().read_text())
     splits = ["evaluation", "test"] if args.split == "all" else [args.split]
@@ -73,6 +76,9 @@ def main() -> int:
                 "judge": lambda s, d: judge(s, d, embed=embed).supported}
     names = ["support", "gate"] if args.checker == "both" else [args.checker]
     checkers = {n: checkers[n] for n in names}
+    if not args.whole:
+        checkers = {n: (lambda c: lambda s, d: all(c(s[a:b], d) for a, b in sentence_spans(s)))(c)
+                    for n, c in checkers.items()}
     for name, check in checkers.items():
         for split in splits:
             part = [r for r in rows if r["split"] == split]

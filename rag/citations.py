@@ -48,14 +48,16 @@ _HARD = ("numbers", "names", "negations")
 
 
 def support(sentence: str, evidence: str, *, embed=None, min_support: float = MIN_SUPPORT) -> Support:
-    """How well `evidence` backs `sentence`: the lexical check and the structural one (module docstring).
+    """How well `evidence` backs `sentence`: the lexical check and the structural one (module docstring),
+    both against the run of evidence sentences the sentence draws on (`attribution.locate`).
     `embed(texts) -> vectors` (e.g. `Embedder.cached`) lets synonyms count for a paraphrase."""
+    evidence = attribution.locate(sentence, evidence)
     lex = lexical_support(sentence, evidence)
-    names = [n for n in lex.missing.get("names", []) if not _alias_in(n, evidence)]
+    names = attribution.missing_names(sentence, evidence)
     if names:
-        # A name the passage does not have is never excused ("Tencent Cloud" for "Alibaba Cloud"); only
-        # the corporate-form variants of one name are the same name ("Alibaba Group" = "Alibaba").
-        return Support(lex.recall, {k: (names if k == "names" else v) for k, v in lex.missing.items()})
+        # A name the passage does not have is never excused by the structural check ("Tencent Cloud" for
+        # "Alibaba Cloud"); only the one alias rule of attribution.missing_names makes two names one.
+        return Support(lex.recall, {"names": names})
     if "negations" in lex.missing and _negation_count(sentence) > _negation_count(evidence, denials=True):
         # A negation the passage does not have is never excused ("will never cost" for "will cost",
         # "never not" for "not"): a paraphrase may say "did not admit" for "denied", no more.
@@ -94,13 +96,6 @@ def _drops_speaker(sentence: str, evidence: str) -> bool:
         if n > overlap:
             best, overlap = evidence[s:e], n
     return overlap >= 0.6 * max(len(mine), 1) and bool(_REPORTING.search(best))
-
-
-def _alias_in(name: str, evidence: str) -> bool:
-    from .nlp import normalize_name
-
-    core = normalize_name(name)
-    return bool(core) and re.search(r"(?<!\w)" + re.escape(core) + r"(?!\w)", evidence.casefold()) is not None
 
 
 def _negation_count(text: str, denials: bool = False) -> int:

@@ -24,16 +24,20 @@ the word lists live in rag/lexicon.py.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .. import nlp
 from ..text import names
-from .align import MIN_COVERAGE, PARAPHRASE, Embed, Sims, coverage, recall, sentence_similarity
+from .align import MIN_COVERAGE, PARAPHRASE, Embed, Sims, coverage, locate, recall, sentence_similarity
 from .claims import claims_check
-from .facts import hard_facts_check
+from .facts import hard_facts_check, missing_names
 from .scope import entities_check, quantifiers_check, times_check, words_check
 
 MIN_RECALL = 0.7  # the lexical check's threshold (citations.MIN_SUPPORT)
+__all__ = ["MIN_RECALL", "Verdict", "judge", "locate", "missing_names"]
+# A news dateline ("CANBERRA - ", "LONDON (Reuters) — ") the parser would read as the sentence's subject.
+_DATELINE = re.compile(r"(?:^|(?<=\n))[A-Z][A-Z.'-]+(?:[ ,]+[A-Z][A-Z.'-]+)*(?:\s*\([^)\n]{1,30}\))?\s+[-–—]+\s+")
 _ENTITY_LABELS = {"ORG", "PERSON", "GPE", "NORP", "PRODUCT", "FAC", "LOC", "EVENT", "WORK_OF_ART", "LAW"}
 
 
@@ -51,7 +55,7 @@ def judge(sentence: str, passage: str, *, embed: Embed | None = None, min_recall
     """Whether `passage` supports `sentence`, comparing claims, not only words (see module docstring).
 
     `embed(texts) -> vectors` (e.g. `Embedder.cached`) lets synonyms align; without it only lemmas do."""
-    s, p = nlp.analyze(sentence), nlp.analyze(passage)
+    s, p = nlp.analyze(sentence), nlp.analyze(_DATELINE.sub(lambda m: " " * len(m.group()), passage))
     sims = Sims(embed, {e.norm for a in (s, p) for e in a.entities if e.label in _ENTITY_LABELS}
                  | names(sentence) | names(passage), {c.source for c in p.claims if c.source and not c.source.istitle()})
     bad = hard_facts_check(sentence, passage, s, p, False)

@@ -100,3 +100,26 @@ class Sims:
         m = self.vectors(words) @ self.vectors(vocab).T
         return [float(x) for x in m.max(axis=1)]
 
+
+
+def locate(sentence: str, passage: str, most: int = 3) -> str:
+    """The passage sentences a sentence draws on, in passage order: the one with most of its content words,
+    then (up to `most`) any other that brings in two more of them (or one more figure) - one more word is as
+    likely a name borrowed from elsewhere as a second source. Checks run against these, not against everything the
+    passage says elsewhere: a whole article contains "not", "increase" and most names."""
+    spans = sentence_spans(passage)
+    if len(spans) <= 1:
+        return passage
+    mine = set(content_terms(sentence))
+    terms = [set(content_terms(passage[a:b])) & mine for a, b in spans]
+    chosen: list[int] = []
+    have: set[str] = set()
+    while len(chosen) < min(most, len(spans)):
+        gain, i = max((len(t - have), -abs(i - chosen[0]) if chosen else 0, i) for i, t in enumerate(terms)
+                      if i not in chosen)[0::2]
+        if chosen and gain < 2 and not (gain == 1 and any(w[:1].isdigit() for w in terms[i] - have)):
+            break  # one more word counts when it is a figure: numbers are rarely borrowed from elsewhere
+        chosen.append(i)
+        have |= terms[i]
+    chosen.sort()
+    return " ".join(passage[spans[i][0]:spans[i][1]] for i in chosen)

@@ -143,13 +143,16 @@ def _compare(sc: nlp.Claim, pc: nlp.Claim, sims: "Sims") -> list[tuple[str, str]
                     out.append(("role_swap", f"the {role} of {pc.predicate!r} is {theirs!r} in the passage, "
                                              f"{mine!r} in the sentence"))
     plan_like = sc.stance in _PLAN_LIKE or pc.stance in _PLAN_LIKE
+    # The passage states it as fact and the sentence has its own actor report it ("X admitted to Y" for
+    # "X pleaded guilty to Y") or hedges it ("was acknowledged as"): no source is changed or lost.
+    self_report = not pc.source and sc.source and (sc.source == "unnamed" or _same(sc.source, sc.subject, sims))
     if plan_like and not (sc.source and pc.source and _same(sc.source, pc.source, sims) is False):
         pass  # "X plans to Y" retold as "X will Y", "aiming to": a question of modality, compared below
     elif sc.source != pc.source and not (sc.source and pc.source and _same_source(sc.source, pc.source, sims)):
         if not sc.source and pc.source:
             out.append(("attribution", f"stated as fact, but the passage attributes it to {pc.source} "
                                        f"({pc.cue or pc.stance})"))
-        elif sc.source == "unnamed":
+        elif sc.source == "unnamed" or self_report:
             pass  # "allegedly": the sentence hedges what the passage attributes
         elif _same(sc.source, pc.subject, sims) or _same(sc.source, pc.object, sims):
             out.append(("role_swap", f"roles swapped: the passage has {sc.source!r} in the claim and "
@@ -158,7 +161,7 @@ def _compare(sc: nlp.Claim, pc: nlp.Claim, sims: "Sims") -> list[tuple[str, str]
             out.append(("attribution", f"attributed to {sc.source}, but the passage's source is {who(pc.source)}"))
     ss, sn = _stance(sc)
     ps, pn = _stance(pc)
-    if plan_like:
+    if plan_like or (self_report and ss in _STANCE_OK["assert"]):
         ss = ps
     if ss.removeprefix("not_") != ss or ps.removeprefix("not_") != ps:
         if ss != ps:

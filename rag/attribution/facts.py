@@ -7,6 +7,19 @@ from .. import lexicon, nlp
 from ..text import hard_facts
 
 
+def missing_names(sentence: str, passage: str, s: nlp.Analysis | None = None, p: nlp.Analysis | None = None) -> list[str]:
+    """The sentence's names (capitalised words) the passage does not support, under the one alias rule:
+    the same word, corporate-form words ("Alibaba Group" = "Alibaba"), a country for its demonym ("U.K." =
+    "British"), an acronym spelled by the passage's words ("IP" = intellectual property), a sentence-initial
+    word the tagger reads as a common word ("Building such models ..."). Any other name is new."""
+    s = s or nlp.analyze(sentence)
+    p = p or nlp.analyze(passage)
+    ev_lower = passage.lower().replace("’", "'")
+    ev_countries = {lexicon.country_of(w) for w in re.findall(r"[\w.']+", passage)} - {""}
+    return sorted(n for n in hard_facts(sentence)["names"] - nlp.CORPORATE
+                  if not re.search(r"(?<!\w)" + re.escape(n) + r"(?!\w)", ev_lower)
+                  and lexicon.country_of(n) not in ev_countries and not _not_a_name(n, s) and not _acronym_of(n, p))
+
 
 def hard_facts_check(sentence, passage, s, p, aligned):
     facts, ev = hard_facts(sentence), hard_facts(passage)
@@ -21,11 +34,7 @@ def hard_facts_check(sentence, passage, s, p, aligned):
     for q in s.quantities:
         if re.search(r"\d", q.text) and not _amount_supported(q, p.quantities):
             return "numbers", f"the amount {q.text!r} is not in the passage"
-    ev_lower = passage.lower().replace("’", "'")
-    ev_countries = {lexicon.country_of(w) for w in re.findall(r"[\w.']+", passage)} - {""}
-    missing = sorted(n for n in facts["names"] - nlp.CORPORATE if not re.search(r"(?<!\w)" + re.escape(n) + r"(?!\w)", ev_lower)
-                     and lexicon.country_of(n) not in ev_countries and not _not_a_name(n, s)
-                     and not _acronym_of(n, p))
+    missing = missing_names(sentence, passage, s, p)
     if missing:
         return "names", f"names not in the passage: {', '.join(missing[:3])}"
     neg = facts["negations"] - ev["negations"]
