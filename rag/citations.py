@@ -48,23 +48,25 @@ _HARD = ("numbers", "names", "negations")
 
 
 def support(sentence: str, evidence: str, *, embed=None, min_support: float = MIN_SUPPORT) -> Support:
-    """How well `evidence` backs `sentence`: the lexical check and the structural one (module docstring),
-    both against the run of evidence sentences the sentence draws on (`attribution.locate`).
+    """How well `evidence` backs `sentence`: the lexical check and the structural one (module docstring).
+    The share of its words is counted in all of the evidence (what the reader sees quoted); names, negations
+    and claims are compared with the evidence sentences it draws on (`attribution.locate`).
     `embed(texts) -> vectors` (e.g. `Embedder.cached`) lets synonyms count for a paraphrase."""
-    evidence = attribution.locate(sentence, evidence)
     lex = lexical_support(sentence, evidence)
+    evidence = attribution.locate(sentence, evidence)
+    local = lexical_support(sentence, evidence)
     names = attribution.missing_names(sentence, evidence)
     if names:
         # A name the passage does not have is never excused by the structural check ("Tencent Cloud" for
         # "Alibaba Cloud"); only the one alias rule of attribution.missing_names makes two names one.
-        return Support(lex.recall, {"names": names})
-    if "negations" in lex.missing and _negation_count(sentence) > _negation_count(evidence, denials=True):
+        return Support(lex.recall, {k: v for k, v in (local.missing | {"names": names}).items() if k != "negations"})
+    if "negations" in local.missing and _negation_count(sentence) > _negation_count(evidence, denials=True):
         # A negation the passage does not have is never excused ("will never cost" for "will cost",
         # "never not" for "not"): a paraphrase may say "did not admit" for "denied", no more.
-        return Support(lex.recall, {"negations": lex.missing["negations"]})
+        return Support(lex.recall, {"negations": local.missing["negations"]})
     v = attribution.judge(sentence, evidence, embed=embed, min_recall=min_support)
     if v.kind in _HARD:  # the hard rules, normalised; a fact the lexical rule missed keeps the same key
-        missing = lex.missing if v.kind in lex.missing else {v.kind: [v.reason.split(": ", 1)[-1]]}
+        missing = local.missing if v.kind in local.missing else {v.kind: [v.reason.split(": ", 1)[-1]]}
         return Support(lex.recall, missing, "", v.reason)
     # facts the lexical rule could not match but the structural check normalised ("1.5bn" = "1.5 billion")
     structure = "" if v.supported or v.kind == "unsupported" else v.kind

@@ -30,12 +30,12 @@ from dataclasses import dataclass
 from .. import nlp
 from ..text import names
 from .align import MIN_COVERAGE, PARAPHRASE, Embed, Sims, coverage, locate, recall, sentence_similarity
-from .claims import claims_check
+from .claims import claims_check, contested, own_act
 from .facts import hard_facts_check, missing_names
 from .scope import entities_check, quantifiers_check, times_check, words_check
 
 MIN_RECALL = 0.7  # the lexical check's threshold (citations.MIN_SUPPORT)
-__all__ = ["MIN_RECALL", "Verdict", "judge", "locate", "missing_names"]
+__all__ = ["MIN_RECALL", "Sims", "Verdict", "contested", "judge", "locate", "missing_names", "own_act"]
 # A news dateline ("CANBERRA - ", "LONDON (Reuters) — ") the parser would read as the sentence's subject.
 _DATELINE = re.compile(r"(?:^|(?<=\n))[A-Z][A-Z.'-]+(?:[ ,]+[A-Z][A-Z.'-]+)*(?:\s*\([^)\n]{1,30}\))?\s+[-–—]+\s+")
 _ENTITY_LABELS = {"ORG", "PERSON", "GPE", "NORP", "PRODUCT", "FAC", "LOC", "EVENT", "WORK_OF_ART", "LAW"}

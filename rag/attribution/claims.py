@@ -44,6 +44,7 @@ def claims_check(s: nlp.Analysis, p: nlp.Analysis, sims: "Sims"):
     matched = False
     ok_claims = set()  # the sentence's claims (as analysed) that matched one of the passage's
     s_claims, p_claims = _narrated(s.claims), _narrated(p.claims)
+    disputed = contested(p)
     hedged = _dropped_hedge(s, p)
     if hedged:
         return False, "attribution", hedged
@@ -75,7 +76,7 @@ def claims_check(s: nlp.Analysis, p: nlp.Analysis, sims: "Sims"):
                 _same(sc.subject, pc.source, sims) or _same(sc.source, pc.subject, sims)
             if not ((pred and (subj or obj or crossed or (subj is None and obj is None))) or (subj and obj)):
                 continue
-            problems = _compare(sc, pc, sims)
+            problems = _compare(sc, pc, sims, disputed)
             score = (not problems, bool(pred) + bool(subj) + bool(obj) + 2 * bool(_same(sc.source, pc.source, sims)))
             cands.append((score, problems, pc))
         if not cands:
@@ -124,7 +125,27 @@ def _cue_match(sc: nlp.Claim, pc: nlp.Claim) -> bool:
     return bool(sc.cue and sc.cue == pc.cue)
 
 
-def _compare(sc: nlp.Claim, pc: nlp.Claim, sims: "Sims") -> list[tuple[str, str]]:
+# Reporting verbs that only pass on what the speaker did ("announced", "said"), not a judgement ("claimed").
+_NEUTRAL_CUES = {"say", "announce", "report", "state", "tell", "add", "note", "disclose", "reveal", "confirm"}
+
+
+def own_act(pc: nlp.Claim, sims: "Sims", contested: bool) -> bool:
+    """The speaker reports its own act ("the league said it had fined the Hawks", "Brightwater agreed to buy
+    Solvane, the companies announced"): a plain reporting verb, the speaker (or a pronoun for it) as the
+    actor, no hedge or modality, and nobody in the passage denying or disputing it. Such a claim may be
+    retold as fact; a claim about another party, a product's powers or a cause keeps its source."""
+    if contested or pc.cue not in _NEUTRAL_CUES or pc.modality or pc.negated or pc.source == "unnamed":
+        return False
+    return pc.subject in ("it", "they", "we") or bool(pc.subject) and _same_source(pc.subject, pc.source, sims)
+
+
+def contested(p: nlp.Analysis) -> bool:
+    """Someone in the passage denies, disputes or rejects a claim, or it is said to be unverified."""
+    return any(c.stance in ("deny", "not_assert", "not_confirm") or (c.predicate.startswith("verify") and c.negated)
+               for c in p.claims)
+
+
+def _compare(sc: nlp.Claim, pc: nlp.Claim, sims: "Sims", contested: bool = False) -> list[tuple[str, str]]:
     out = []
     who = lambda x: x or "the narrator"  # noqa: E731
     for role, mine in (("subject", sc.subject), ("object", sc.object)):
@@ -149,7 +170,9 @@ def _compare(sc: nlp.Claim, pc: nlp.Claim, sims: "Sims") -> list[tuple[str, str]
     if plan_like and not (sc.source and pc.source and _same(sc.source, pc.source, sims) is False):
         pass  # "X plans to Y" retold as "X will Y", "aiming to": a question of modality, compared below
     elif sc.source != pc.source and not (sc.source and pc.source and _same_source(sc.source, pc.source, sims)):
-        if not sc.source and pc.source:
+        if not sc.source and pc.source and own_act(pc, sims, contested):
+            pass  # "Brightwater agreed to buy Solvane, the companies announced": the speaker's own act, uncontested
+        elif not sc.source and pc.source:
             out.append(("attribution", f"stated as fact, but the passage attributes it to {pc.source} "
                                        f"({pc.cue or pc.stance})"))
         elif sc.source == "unnamed" or self_report:

@@ -85,18 +85,27 @@ def _scope(e: nlp.Entity, f: nlp.Entity) -> str:
     return rel
 
 
+# Parts of speech one word may be retold as: "an increase" contradicts "sales declined", but "emptied" (a verb)
+# does not contradict "full" (an adjective).
+_KIN = {"NOUN": {"NOUN", "VERB"}, "VERB": {"VERB", "NOUN"}, "ADJ": {"ADJ", "ADV"}, "ADV": {"ADV", "ADJ"}}
+
+
 def words_check(sentence, passage, s, p, aligned):
     have = {t.lemma for t in p.tokens} | {t.text.lower() for t in p.tokens}
-    by_pos = {(w, t.pos) for t in p.tokens for w in (t.lemma, t.text.lower())}
+    theirs = [(t.lemma, t.text.lower(), t.pos) for t in p.tokens if t.pos in CONTENT_POS]
+    quantity_words = {w for q in s.quantities for w in re.findall(r"[a-z]+", q.text.lower())}
     for t in s.tokens:
         w = t.lemma
         if t.pos not in CONTENT_POS or w in have or t.text.lower() in have:
             continue
-        opposite = {o for o in lexicon.ANTONYMS.get(w, set()) | lexicon.ANTONYMS.get(t.text.lower(), set())
-                    if (o, t.pos) in by_pos}  # "emptied" (a verb) does not contradict "full" (an adjective)
-        if opposite:
-            return "antonym", f"{t.text!r} contradicts the passage's {sorted(opposite)[0]!r}"
-        if w in lexicon.CLOSED_WORDS and t.pos != "PROPN":
+        kin = _KIN.get(t.pos, {t.pos})
+        for lemma, text, pos in theirs:
+            if pos not in kin:
+                continue
+            listed = any(b in lexicon.ANTONYMS.get(a, ()) for a in (w, t.text.lower()) for b in (lemma, text))
+            # a negative prefix makes opposites of adjectives and adverbs only ("disclose" is not "close")
+            if listed or (t.pos in ("ADJ", "ADV") and pos in ("ADJ", "ADV") and lexicon.opposite(w, lemma)):
+                return "antonym", f"{t.text!r} contradicts the passage's {text!r}"
+        if w in lexicon.CLOSED_WORDS and t.pos != "PROPN" and t.text.lower() not in quantity_words:
             return "detail", f"{t.text!r} is not in the passage"
     return None
-
