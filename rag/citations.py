@@ -53,7 +53,7 @@ def support(sentence: str, evidence: str, *, embed=None, min_support: float = MI
     and claims are compared with the evidence sentences it draws on (`attribution.locate`).
     `embed(texts) -> vectors` (e.g. `Embedder.cached`) lets synonyms count for a paraphrase."""
     lex = lexical_support(sentence, evidence)
-    evidence = attribution.locate(sentence, evidence)
+    whole, evidence = evidence, attribution.locate(sentence, evidence)
     local = lexical_support(sentence, evidence)
     names = attribution.missing_names(sentence, evidence)
     if names:
@@ -64,7 +64,7 @@ def support(sentence: str, evidence: str, *, embed=None, min_support: float = MI
         # A negation the passage does not have is never excused ("will never cost" for "will cost",
         # "never not" for "not"): a paraphrase may say "did not admit" for "denied", no more.
         return Support(lex.recall, {"negations": local.missing["negations"]})
-    v = attribution.judge(sentence, evidence, embed=embed, min_recall=min_support)
+    v = attribution.judge(sentence, evidence, embed=embed, min_recall=min_support, context=whole)
     if v.kind in _HARD:  # the hard rules, normalised; a fact the lexical rule missed keeps the same key
         missing = local.missing if v.kind in local.missing else {v.kind: [v.reason.split(": ", 1)[-1]]}
         return Support(lex.recall, missing, "", v.reason)
@@ -88,6 +88,7 @@ _REPORTING = re.compile(r"\b(sa(?:y|ys|id|ying)|told|tells?|according to|stated?
 def _drops_speaker(sentence: str, evidence: str) -> bool:
     """A claim the passage reports as someone's ("Ostberg said it planned a study", a quotation), stated
     as plain fact: the evidence sentence it comes from has a reporting verb and the answer has none.
+    (A backstop for what the parse misses: it does not know a speaker's own act, attribution.own_act.)
     A bare name or figure (an answer's lead, under four words) states no claim."""
     if len(words(sentence)) < 4 or _REPORTING.search(sentence):
         return False

@@ -51,15 +51,17 @@ class Verdict:
     coverage: float = 0.0  # share of the sentence's content words found in the passage, synonyms included
 
 
-def judge(sentence: str, passage: str, *, embed: Embed | None = None, min_recall: float = MIN_RECALL) -> Verdict:
+def judge(sentence: str, passage: str, *, embed: Embed | None = None, min_recall: float = MIN_RECALL,
+          context: str = "") -> Verdict:
     """Whether `passage` supports `sentence`, comparing claims, not only words (see module docstring).
+    `context` is the whole text `passage` was located in (whether a claim is disputed anywhere in it).
 
     `embed(texts) -> vectors` (e.g. `Embedder.cached`) lets synonyms align; without it only lemmas do."""
     s, p = nlp.analyze(sentence), nlp.analyze(_DATELINE.sub(lambda m: " " * len(m.group()), passage))
     sims = Sims(embed, {e.norm for a in (s, p) for e in a.entities if e.label in _ENTITY_LABELS}
                  | names(sentence) | names(passage), {c.source for c in p.claims if c.source and not c.source.istitle()})
     bad = hard_facts_check(sentence, passage, s, p, False)
-    structure = claims_check(s, p, sims)
+    structure = claims_check(s, p, sims, contested(nlp.analyze(context)) if context else None)
     if bad and bad[0] == "negations" and structure and structure[0] and structure[3] and all(
             c in structure[3] for c in s.claims if c.negated or c.stance in ("deny", "not_assert")):
         # "did not" retold as "denied" (or back): every negated claim of the sentence matched one of the passage

@@ -38,13 +38,13 @@ _POSSIBLE = {"may", "might", "could", "can"}
 _DEONTIC = {"should", "must"}
 
 
-def claims_check(s: nlp.Analysis, p: nlp.Analysis, sims: "Sims"):
+def claims_check(s: nlp.Analysis, p: nlp.Analysis, sims: "Sims", disputed: bool | None = None):
     """(True, ...) when some sentence claim matches a passage claim and none contradicts one;
     (False, kind, reason) on a contradiction; None when no claim could be matched either way."""
     matched = False
     ok_claims = set()  # the sentence's claims (as analysed) that matched one of the passage's
     s_claims, p_claims = _narrated(s.claims), _narrated(p.claims)
-    disputed = contested(p)
+    disputed = contested(p) if disputed is None else disputed or contested(p)
     hedged = _dropped_hedge(s, p)
     if hedged:
         return False, "attribution", hedged
