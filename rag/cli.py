@@ -26,13 +26,14 @@ def _settings(args) -> Settings:
 
 
 def cmd_ingest(args) -> int:
-    from .embedding import Embedder
     from .ingest import check_sources, is_url
 
     s = _settings(args)
     urls = [p for p in args.paths if is_url(p)]
     paths = [Path(p) for p in args.paths if not is_url(p)] or ([] if urls else [s.corpus_dir])
-    check_sources(paths)  # before the store is opened (or created)
+    check_sources(paths)  # before the model loads and the store is opened (or created)
+    from .embedding import Embedder
+
     embedder = Embedder(s.embed_model)
     if args.watch:
         return _watch(args, s, paths, urls, embedder)

@@ -79,6 +79,9 @@ class StoredArticle:
     facts: str = ""  # rag.facts.ArticleFacts as JSON (see rag.facts)
     updated: str = ""
     correction: str = ""
+    byline: str = ""
+    section: str = ""
+    language: str = ""
 
 
 @dataclass(frozen=True)

@@ -55,10 +55,12 @@ def extract(tree, url: str, hint: Entry | None = None) -> Article:
                                       favor_precision=True, deduplicate=False)
     if doc is None or doc.body is None:
         raise ValueError("no article text found on the page")
+    # The page's markup first, then what the feed or sitemap said, then htmldate's guesses from the text and URL.
     fmt = "%Y-%m-%dT%H:%M:%S%z"
-    published = _iso(htmldate.find_date(tree, url=url, original_date=True, outputformat=fmt)) or \
-        (hint.published if hint else "")
-    updated = _iso(htmldate.find_date(tree, url=url, original_date=False, extensive_search=False, outputformat=fmt))
+    published = _iso(htmldate.find_date(tree, original_date=True, extensive_search=False, outputformat=fmt)) or \
+        (hint.published if hint else "") or \
+        _iso(htmldate.find_date(tree, url=url, original_date=True, outputformat=fmt))
+    updated = _iso(htmldate.find_date(tree, original_date=False, extensive_search=False, outputformat=fmt))
     if hint and not updated:
         updated = hint.updated
     if updated and published and updated[:19] <= published[:19]:

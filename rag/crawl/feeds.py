@@ -67,9 +67,10 @@ def feed_entries(body: bytes, url: str) -> list[Entry]:
         if not link:  # Atom entries may give only an id, often the article's URL
             link = next((x.get("href", "") for x in e.get("links", []) if x.get("rel", "alternate") == "alternate"),
                         "") or e.get("id", "")
-        link = safe_url(urljoin(url, link.strip()))
+        link = safe_url(urljoin(url, link.strip())) if link.strip() else ""
         if link:
-            out.append(Entry(link, _when(e.get("published_parsed")), _when(e.get("updated_parsed")),
+            # dict.get: feedparser's own get() would hand back the published date as the updated one
+            out.append(Entry(link, _when(dict.get(e, "published_parsed")), _when(dict.get(e, "updated_parsed")),
                              " ".join((e.get("title") or "").split())[:300]))
     return out
 

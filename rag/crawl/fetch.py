@@ -71,7 +71,8 @@ def address_problem(ip: str, host: str, allow: tuple[str, ...]) -> str:
         return ""
     if "*" in allow or host.lower().strip("[]") in allow:
         return ""
-    kind = "loopback" if addr.is_loopback else "private" if addr.is_private else "non-public"
+    kind = "loopback" if addr.is_loopback else "unspecified" if addr.is_unspecified else \
+        "private" if addr.is_private else "non-public"
     return f"{where} is a {kind} address (set RAG_FETCH_ALLOW_PRIVATE=1, or to the host's name, to fetch from it)"
 
 
@@ -177,7 +178,9 @@ class Fetcher:
             raise FetchError(f"HTTP {r.status_code}", r.status_code)
         ctype = r.headers.get("content-type", "").split(";")[0].strip().lower()
         if accept and ctype and ctype not in accept:
-            raise FetchError(f"content type {ctype}, not {' or '.join(accept[:2])}")
+            wanted = ("an HTML page" if set(accept) <= set(HTML) else "a feed or sitemap (XML)"
+                      if set(accept) <= set(XML) else "an HTML page, a feed or a sitemap")
+            raise FetchError(f"content type {ctype}, not {wanted}")
         limit = self.settings.max_bytes
         declared = r.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:

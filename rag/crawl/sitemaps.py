@@ -35,7 +35,7 @@ def sitemap_entries(body: bytes, url: str, max_bytes: int) -> tuple[list[Entry],
         if not isinstance(item.tag, str):
             continue  # comments, processing instructions
         fields = _fields(item)
-        loc = safe_url(urljoin(url, fields.get("loc", "")))
+        loc = safe_url(urljoin(url, fields["loc"])) if fields.get("loc") else ""
         if not loc:
             continue
         if etree.QName(item).localname == "sitemap":

@@ -153,4 +153,5 @@ def _stored(m: dict, text: str) -> StoredArticle:
     return StoredArticle(doc_id=m["doc_id"], title=m.get("title", ""), text=text or "", url=m.get("url", ""),
                          published=m.get("published", ""), version=m.get("version", ""), faq=faq,
                          path=m.get("path", ""), dek=m.get("dek", ""), facts=m.get("facts", ""),
-                         updated=m.get("updated", ""), correction=m.get("correction", ""))
+                         updated=m.get("updated", ""), correction=m.get("correction", ""),
+                         byline=m.get("byline", ""), section=m.get("section", ""), language=m.get("language", ""))
