@@ -130,6 +130,13 @@ def crawl(sources: list[str], settings: FetchSettings, memory: dict[str, dict], 
 
 def _visit(job: _Job, fetcher: Fetcher, robots: Robots, memory: dict, known: set[str]) -> _Done:
     """Fetch one URL and parse it (in a worker thread); every failure becomes `_Done.error`."""
+    try:
+        return _fetch_and_parse(job, fetcher, robots, memory, known)
+    except Exception as e:  # noqa: BLE001 - a page nothing expected must not stop the run
+        return _Done(job, job.url, error=f"could not be read ({type(e).__name__}: {str(e)[:120]})")
+
+
+def _fetch_and_parse(job: _Job, fetcher: Fetcher, robots: Robots, memory: dict, known: set[str]) -> _Done:
     url = canonical_url(job.url)  # tracking parameters are not fetched either
     if not url:
         return _Done(job, job.url, error="not a plain http(s) URL")
@@ -161,8 +168,6 @@ def _visit(job: _Job, fetcher: Fetcher, robots: Robots, memory: dict, known: set
             d.memo["doc_id"] = d.article.doc_id
     except ValueError as e:
         return _Done(job, url, error=str(e))
-    except Exception as e:  # noqa: BLE001 - a page no parser expected must not stop the run
-        return _Done(job, url, error=f"could not be parsed ({type(e).__name__})")
     return d
 
 

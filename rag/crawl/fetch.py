@@ -17,6 +17,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urljoin
@@ -128,6 +129,7 @@ class Fetcher:
         self.settings = settings
         self.requests = 0  # responses received (a 304 is one)
         self.not_modified = 0
+        self._count = threading.Lock()
         self._client = httpx.Client(
             transport=_Transport(settings.allow_private, settings.concurrency), follow_redirects=False,
             timeout=httpx.Timeout(settings.timeout), headers={"User-Agent": USER_AGENT})
@@ -156,7 +158,8 @@ class Fetcher:
                 raise Refused(f"not a plain http(s) URL: {current[:200]}")
             try:
                 with self._client.stream("GET", current, headers=headers) as r:
-                    self.requests += 1
+                    with self._count:
+                        self.requests += 1
                     if r.is_redirect and r.headers.get("location"):
                         current = urljoin(current, r.headers["location"])
                         continue
@@ -172,7 +175,8 @@ class Fetcher:
     def _read(self, url: str, final: str, r: httpx.Response, accept: tuple[str, ...], deadline: float) -> Response:
         validators = {"etag": r.headers.get("etag", ""), "last_modified": r.headers.get("last-modified", "")}
         if r.status_code == 304:
-            self.not_modified += 1
+            with self._count:
+                self.not_modified += 1
             return Response(url, final, 304, "", b"", **validators)
         if r.status_code != 200:
             raise FetchError(f"HTTP {r.status_code}", r.status_code)
