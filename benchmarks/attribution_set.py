@@ -1,11 +1,11 @@
 """The citation gate on the hand-labelled attribution set (evals/attribution/set.jsonl): per class, how often
 it gets the label right.
 
-    python benchmarks/attribution_set.py [--split dev|heldout] [--set PATH] [--checker both|judge|support|gate]
+    python benchmarks/attribution_set.py [--split dev|heldout] [--set PATH] [--checker both|lexical|support|gate|judge]
                                         [--no-embed] [--show N]
 
-`judge` is rag.attribution.judge alone, `support` today's lexical check, `gate` citations.support as wired
-(lexical and structural). Develop on `dev`; run `heldout` once, for the report.
+`lexical` is the bag-of-words check alone, `support` citations.support as production calls it (lexical and
+structural, no word vectors), `gate` the same with word vectors, `judge` rag.attribution.judge alone. Develop on `dev`; run `heldout` once, for the report.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--split", default="dev", choices=["dev", "heldout"])
     ap.add_argument("--set", default=str(ROOT / "evals" / "attribution" / "set.jsonl"))
-    ap.add_argument("--checker", default="both", choices=["both", "judge", "support", "gate"])
+    ap.add_argument("--checker", default="both", choices=["both", "lexical", "support", "gate", "judge"])
     ap.add_argument("--no-embed", action="store_true")
     ap.add_argument("--show", type=int, default=0, help="print this many wrong verdicts")
     args = ap.parse_args()
@@ -39,21 +39,23 @@ def main() -> int:
     rows = [r for r in rows if r["split"] == args.split]
     from rag import nlp
     from rag.attribution import judge
-    from rag.citations import support
+    from rag.citations import lexical_support, support
 
     embed = None
-    if not args.no_embed and args.checker != "support":
+    if not args.no_embed and args.checker in ("both", "gate", "judge"):
         from rag.config import Settings
         from rag.embedding import Embedder
 
         embed = Embedder(Settings.from_env().embed_model).cached
     nlp.analyze_many(sorted({r["passage"] for r in rows}))
     checkers = {
-        "support": lambda s, p: (support(s, p).supported(), ""),
+        "lexical": lambda s, p: (lexical_support(s, p).supported(), ""),
+        "support": lambda s, p: (lambda v: (v.supported(), v.structure or ",".join(v.missing) or v.reason))(support(s, p)),
         "judge": lambda s, p: (lambda v: (v.supported, f"{v.kind}: {v.reason}"))(judge(s, p, embed=embed)),
-        "gate": lambda s, p: (lambda v: (v.supported(), v.reason))(support(s, p, embed=embed)),
+        "gate": lambda s, p: (lambda v: (v.supported(), v.structure or ",".join(v.missing) or v.reason))(
+            support(s, p, embed=embed)),
     }
-    names = ["support", "judge"] if args.checker == "both" else [args.checker]
+    names = ["support", "gate"] if args.checker == "both" else [args.checker]
     for name in names:
         check = checkers[name]
         for r in rows[:3]:

@@ -78,7 +78,7 @@ def main(argv=None) -> int:
     settings = Settings(fetch_allow_private=("127.0.0.1",), fetch_concurrency=args.concurrency,
                         fetch_max_pages=max(args.items, 1))
     t = time.perf_counter()
-    embedder = Embedder(settings.embed_model)
+    embedder = Embedder.from_settings(settings)
     load_s = time.perf_counter() - t
     with tempfile.TemporaryDirectory(prefix="feed-bench-") as tmp:
         build_site(Path(tmp) / "site", args.items)

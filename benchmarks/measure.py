@@ -48,8 +48,8 @@ def ingest(corpus: str, store: str, change: str = "", random_vectors: bool = Fal
     from rag.ingest import ingest as run_ingest
     from rag.store import Store
 
-    s = Settings()
-    embedder = Embedder(s.embed_model)
+    s = Settings.from_env()
+    embedder = Embedder.from_settings(s)
     spent = {"embed_s": 0.0}
     documents = embedder.documents
     if random_vectors:
@@ -97,34 +97,36 @@ def ingest(corpus: str, store: str, change: str = "", random_vectors: bool = Fal
 # --------------------------------------------------------------------------- the model's own encode time
 
 
-def floor(store: str, batches: list[int] = (16, 32, 64, 128)) -> dict:
-    """SentenceTransformer.encode of exactly the stored chunks, with the best of a few batch sizes;
-    then of the chunks plus their quotable sentences (what ingest embeds), in one call."""
-    from sentence_transformers import SentenceTransformer
-
+def floor(store: str, torch_reference: bool = True) -> dict:
+    """The model alone on exactly the stored chunks, then on chunks plus their quotable sentences (what
+    ingest embeds): with the configured runtime (ONNX by default: the floor ingest is held to), and with
+    torch's sentence-transformers for reference."""
     from rag.config import Settings
+    from rag.embedding import Embedder
+    from rag.embedding.encoders import TorchEncoder
     from rag.store import Store
     from rag.text import quotable_sentences
 
     texts = [c.text for _, c in Store.open(store).current_chunks()]
     sentences = list(dict.fromkeys(s for t in texts for s in quotable_sentences(t)))
-    model = SentenceTransformer(Settings().embed_model, device="cpu")
-    sample = texts[:512]
-    model.encode(sample[:32], batch_size=32)
-    tried = {}
-    for b in batches:
-        t = time.perf_counter()
-        model.encode(sample, batch_size=b, normalize_embeddings=True)
-        tried[b] = time.perf_counter() - t
-    best = min(tried, key=tried.get)
+    s = Settings.from_env()
+    enc = Embedder.from_settings(s).encoder
+    enc.encode(texts[:32])
     t = time.perf_counter()
-    model.encode(texts, batch_size=best, normalize_embeddings=True)
+    enc.encode(texts)
     seconds = time.perf_counter() - t
     t = time.perf_counter()
-    model.encode(texts + sentences, batch_size=best, normalize_embeddings=True)
+    enc.encode(texts + sentences)
     with_sentences = time.perf_counter() - t
-    return {"chunks": len(texts), "seconds": seconds, "chunks_per_s": len(texts) / seconds, "batch": best,
-            "batch_trial_s": tried, "sentences": len(sentences), "with_sentences_s": with_sentences}
+    out = {"runtime": enc.tag, "chunks": len(texts), "seconds": seconds, "chunks_per_s": len(texts) / seconds,
+           "batch": getattr(enc, "batch_size", 0), "sentences": len(sentences), "with_sentences_s": with_sentences}
+    if torch_reference:
+        tenc = TorchEncoder(Path(s.embed_model))
+        tenc.encode(texts[:32])
+        t = time.perf_counter()
+        tenc.encode(texts)
+        out["torch_seconds"] = time.perf_counter() - t
+    return out
 
 
 # --------------------------------------------------------------------------- asking
@@ -140,27 +142,76 @@ def ask(store: str, questions: list[str], warmup: list[str], first_question: str
     if first_question:
         bot.ask(first_question)
     first_answer_s = time.perf_counter() - T_START
-    model = bot.embedder.sentence_model  # the floor: the model alone, no pipeline around it
+    from rag.embedding.encoders import TorchEncoder
+
+    # The floors, interleaved with the asks (load drifts): torch's sentence-transformers embedding one
+    # query (what the issue's ratio is against), and the configured runtime's own encoder alone.
+    rss_before_torch = peak_rss_mb()
+    torch_model = TorchEncoder(Path(bot.settings.embed_model))
+    runtime = bot.embedder.encoder
     for q in warmup:
         bot.ask(q)
-        model.encode([q], normalize_embeddings=True)
-    embed, asks, refused = [], [], 0
+        torch_model.encode([q])
+        runtime.encode([q])
+    embed, own, asks, refused = [], [], [], 0
+    stages: dict[str, list[float]] = {}
     for q in questions:
         t = time.perf_counter()
-        model.encode([q], normalize_embeddings=True)
+        torch_model.encode([q])
         embed.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        runtime.encode([q])
+        own.append(time.perf_counter() - t)
         t = time.perf_counter()
         a = bot.ask(q)
         asks.append(time.perf_counter() - t)
         refused += a.refused
+        for k, v in a.trace.timings.items():
+            if k.endswith("_ms"):
+                stages.setdefault(k[:-3], []).append(v / 1000)
     repeat = []
-    for q in questions:  # the same questions again: every candidate sentence vector is cached now
+    for q in questions:  # the same questions again: served by the answer cache
         t = time.perf_counter()
         bot.ask(q)
         repeat.append(time.perf_counter() - t)
-    return {"open_s": open_s, "first_answer_s": first_answer_s, "embed": summary_ms(embed), "ask": summary_ms(asks),
+    return {"open_s": open_s, "first_answer_s": first_answer_s, "embed": summary_ms(embed),
+            "runtime_embed": summary_ms(own), "runtime": runtime.tag, "ask": summary_ms(asks),
+            "stages": {k: summary_ms(v) for k, v in stages.items()},
             "ask_repeat": summary_ms(repeat), "refused": refused, "chunks": bot.store.count()["chunks"],
-            "peak_rss_mb": peak_rss_mb()}
+            "peak_rss_mb": rss_before_torch}
+
+
+def limit(store: str, questions: list[str], threads: int = 2, seconds: float = 20.0) -> dict:
+    """The bare query path (embed a question, search) in a tight loop on `threads` threads: the
+    throughput the embedding and retrieval work alone allows, which the HTTP server is compared with.
+    No caches: every pass embeds its question again."""
+    import threading
+
+    from rag.explainer import Explainer
+    from rag.understand import understand
+
+    bot = Explainer.open(store_dir=Path(store))
+    enc, retr = bot.embedder.encoder, bot.retriever
+    done = [0]
+    lock = threading.Lock()
+    stop_at = time.perf_counter() + seconds
+
+    def work(k: int):
+        i = k
+        while time.perf_counter() < stop_at:
+            q = questions[i % len(questions)]
+            retr.search(q, 6, embedding=enc.encode([q])[0].tolist(), asked=understand(q))
+            i += threads
+            with lock:
+                done[0] += 1
+
+    t = time.perf_counter()
+    pool = [threading.Thread(target=work, args=(k,)) for k in range(threads)]
+    for th in pool:
+        th.start()
+    for th in pool:
+        th.join()
+    return {"threads": threads, "requests": done[0], "per_s": done[0] / (time.perf_counter() - t)}
 
 
 # --------------------------------------------------------------------------- the plain LlamaIndex pipeline
@@ -204,5 +255,5 @@ def llamaindex(corpus: str, path: str, questions: list[str], warmup: list[str], 
 
 if __name__ == "__main__":
     kind, args, out = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
-    result = {"ingest": ingest, "floor": floor, "ask": ask, "llamaindex": llamaindex}[kind](**args)
+    result = {"ingest": ingest, "floor": floor, "ask": ask, "llamaindex": llamaindex, "limit": limit}[kind](**args)
     Path(out).write_text(json.dumps(result, indent=1))

@@ -16,11 +16,16 @@ CHUNKER_VERSION = "2"
 
 @lru_cache(maxsize=1)
 def _tokenizer():
-    # llama-index ships tiktoken's BPE file; tiktoken.get_encoding would download it.
-    from . import _offline  # noqa: F401  (sets TIKTOKEN_CACHE_DIR first)
-    from llama_index.core.utils import get_tokenizer
+    # The tokenizer llama-index's get_tokenizer() returns (gpt-3.5-turbo's cl100k_base, special tokens
+    # allowed), without importing llama_index.core (2-3 s of imports per ingest process). Its BPE file
+    # ships inside llama-index; tiktoken.get_encoding would download it: _offline points
+    # TIKTOKEN_CACHE_DIR at that copy first.
+    from functools import partial
 
-    return get_tokenizer()
+    from . import _offline  # noqa: F401
+    import tiktoken
+
+    return partial(tiktoken.encoding_for_model("gpt-3.5-turbo").encode, allowed_special="all")
 
 
 def count_tokens(text: str) -> int:

@@ -34,7 +34,7 @@ def cmd_ingest(args) -> int:
     check_sources(paths)  # before the model loads and the store is opened (or created)
     from .embedding import Embedder
 
-    embedder = Embedder(s.embed_model)
+    embedder = Embedder.from_settings(s)
     if args.watch:
         return _watch(args, s, paths, urls, embedder)
     report = _ingest_once(args, s, paths, urls, embedder, args.rebuild)
@@ -163,7 +163,7 @@ def cmd_verify(args) -> int:
     path = Path(args.file)
     if str(path) != "-" and not path.is_file():
         raise RagError(f"{args.file} does not exist: give a JSON-lines file of {{\"id\", \"sentence\", \"passage\"}} objects")
-    embed = Embedder(Settings.from_env().embed_model).cached  # loaded once, before the first line
+    embed = Embedder.from_settings(Settings.from_env()).cached  # loaded once, before the first line
     src = sys.stdin if str(path) == "-" else open(path, encoding="utf-8")
     failures = 0
     with src:
@@ -258,6 +258,12 @@ def cmd_feedback(args) -> int:
     return 0
 
 
+def cmd_embed_serve(args) -> int:
+    from .embedding.service import serve
+
+    return serve(Settings.from_env(), args.host, args.port)
+
+
 def build_parser() -> argparse.ArgumentParser:
     env_help = "\n".join(f"  {k:<24} {v}" for k, v in ENV_VARS.items())
     p = argparse.ArgumentParser(
@@ -344,6 +350,15 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--port", type=int, help="port (default: 7860, or RAG_PORT)")
     srv.add_argument("--store", help="store folder (default: data/store, or RAG_STORE)")
     srv.set_defaults(func=cmd_serve)
+
+    emb = sub.add_parser("embed-serve", help="serve the embedding model at an OpenAI-compatible /v1/embeddings",
+                         description="Serve the local embedding model (RAG_EMBED_RUNTIME) for other processes:\n"
+                                     "app replicas point RAG_EMBED_URL at it (docs/scaling.md).\n\n"
+                                     "example: rag embed-serve --port 8081   # then RAG_EMBED_URL=http://127.0.0.1:8081/v1",
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    emb.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    emb.add_argument("--port", type=int, default=8081, help="port (default: 8081)")
+    emb.set_defaults(func=cmd_embed_serve)
 
     fb = sub.add_parser("feedback", help="show readers' likes and dislikes, newest first",
                         description="Show the likes/dislikes readers gave in the chat, with question, answer and "

@@ -70,6 +70,14 @@ def _bundled_model() -> str:
         return ""
 
 
+def _choice(*allowed: str):
+    def read(value: str) -> str:
+        if value.lower() not in allowed:
+            raise ValueError(value)
+        return value.lower()
+    return read
+
+
 def parse_origins(value) -> tuple[str, ...]:
     """Comma-separated origins (https://a.example, http://localhost:8000) -> normalised tuple; else ValueError."""
     from urllib.parse import urlsplit
@@ -125,6 +133,21 @@ class Settings:
     corpus_dir: Path = setting("RAG_CORPUS", "folder of articles to ingest", ROOT / "corpus", shown="corpus/")
     embed_model: str = setting("RAG_EMBED_MODEL", "sentence-transformers model folder", factory=_bundled_model,
                                shown="bundled all-MiniLM-L6-v2")
+    # ONNX Runtime by default: the same vectors as torch (cosine 1.0 at fp32) at a third of the time,
+    # without importing torch. The store records runtime and precision, so a change rebuilds it.
+    embed_runtime: str = setting("RAG_EMBED_RUNTIME", "embedding runtime: onnx (exported from the model folder "
+                                 "once, into RAG_CACHE) or torch (sentence-transformers)", "onnx",
+                                 parse=_choice("onnx", "torch"))
+    embed_precision: str = setting("RAG_EMBED_PRECISION", "onnx weights: fp32, or int8 (faster, slightly "
+                                   "different vectors; see docs/benchmarks.md)", "fp32", parse=_choice("fp32", "int8"))
+    embed_url: str = setting("RAG_EMBED_URL", "an OpenAI-compatible embeddings service instead of the local model, "
+                             "e.g. http://embed:8081/v1 (it must serve the same model)", "")
+    embed_remote_model: str = setting("RAG_EMBED_REMOTE_MODEL", "model name sent to RAG_EMBED_URL",
+                                      "sentence-transformers/all-MiniLM-L6-v2")
+    embed_api_key: Secret = setting("RAG_EMBED_API_KEY", "API key for RAG_EMBED_URL, sent as a bearer token, "
+                                    "never logged", factory=Secret, shown="none")
+    cache_dir: Path = setting("RAG_CACHE", "folder for derived model files (the ONNX export)",
+                              ROOT / "data" / "cache")
     chunk_tokens: int = setting("RAG_CHUNK_TOKENS", "target chunk size in tiktoken tokens", 160)
     chunk_overlap: int = setting("RAG_CHUNK_OVERLAP", "overlap between chunks in tokens, whole sentences", 40)
     top_k: int = setting("RAG_TOP_K", "passages retrieved per question", 6)
@@ -146,6 +169,8 @@ class Settings:
                                     parse=_positive(int), shown="all cores")
     llamacpp_ctx: int = setting("RAG_LLAMACPP_CTX", "context window of the llamacpp backend in tokens", 4096,
                                 parse=_positive(int))
+    answer_cache: int = setting("RAG_ANSWER_CACHE", "answers to repeated questions kept until the next ingest; "
+                                "0 turns the cache off", 2048)
     max_question_chars: int = setting("RAG_MAX_QUESTION_CHARS", "longest accepted question", 1000)
     max_file_mb: float = setting("RAG_MAX_FILE_MB", "larger corpus files are skipped", 20.0)
     log_level: str = setting("RAG_LOG_LEVEL", "log level of the rag logger on stderr: DEBUG, INFO, WARNING or ERROR",

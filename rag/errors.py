@@ -87,3 +87,13 @@ class BadQuestion(RagError):
 
 class BackendError(RagError):
     """An answer backend failed (endpoint down, timeout, malformed output)."""
+
+
+class EmbedServiceError(RagError):
+    """The embeddings service at RAG_EMBED_URL failed after its retries."""
+
+    def __init__(self, url: str, detail: str):
+        super().__init__(
+            f"The embeddings service at {url} did not answer ({detail}). Check that it is running and serves "
+            f"the model in RAG_EMBED_REMOTE_MODEL, or unset RAG_EMBED_URL to embed locally."
+        )

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from . import _offline  # noqa: F401
+from .answer_cache import AnswerCache
 from .backends import REFUSAL, Backend, Request, load_backend
 from .citations import check_answer, split_cited, verify
 from .config import Settings
@@ -62,13 +63,14 @@ class Explainer:
         self._texts: dict[str, str | None] = {}
         self._texts_gen = -1
         self._fallback = backend if backend.name == "extractive" else load_backend("extractive", settings, embedder)
+        self.answers = AnswerCache(settings.answer_cache)
 
     @classmethod
     def open(cls, settings: Settings | None = None, **overrides) -> "Explainer":
         """Open the configured store (it must exist) and load the models once."""
         settings = settings or Settings.from_env(**overrides)
         store = Store.open(settings.store_dir, url=settings.chroma_url)
-        embedder = Embedder(settings.embed_model)
+        embedder = Embedder.from_settings(settings)
         built = store.fingerprint()
         want = fingerprint(embedder, settings.chunk_tokens, settings.chunk_overlap, built.get("exclude_faq", False))
         if built and built != want:
@@ -104,15 +106,25 @@ class Explainer:
             answer = Answer(REFUSAL, refused=True, backend=self.backend.name, latency_ms=ms())
             yield Event("final", answer)
             return
+        key = self.answers.key(q, turns, top_k, self.backend.name)
+        self.retriever.refresh()
+        generation = self.retriever.generation
+        cached = self.answers.get(key, generation)
+        if cached is not None:
+            cached.latency_ms = ms()
+            yield Event("final", cached)
+            return
         failure = None
         try:
             # A model backend rewrites a follow-up into a standalone question before retrieval.
             query = self.backend.condense(q, turns)
         except BackendError as e:
             failure, query = e, condense(q, turns)
-        request = self._request(q, turns, top_k, query=query)
+        stages: dict[str, float] = {}
+        request = self._request(q, turns, top_k, query=query, stages=stages)
         trace = Trace(query=query, passages=[_passage(h) for h in request.hits], asked=_asked(request.asked))
         trace.timings["retrieve"] = ms()
+        trace.timings.update(stages)  # understand_ms, embed_ms, search_ms: durations, not offsets
         answer = None
         draft = ""
         shown = _Shown(self, request) if self.backend is not self._fallback else None
@@ -129,6 +141,7 @@ class Explainer:
             except BackendError as e:
                 failure = e
             trace.timings["draft"], trace.draft = ms(), draft
+            trace.timings["select_ms"] = trace.timings["draft"] - trace.timings["retrieve"]
         if failure is not None:
             log.warning("backend %s failed, falling back to extractive: %s", self.backend.name, failure)
             trace.fallback_reason = f"the model failed: {failure}"
@@ -156,13 +169,22 @@ class Explainer:
         if shown:
             shown.settle(answer)
         answer.latency_ms = trace.timings["total"] = ms()
+        trace.timings["verify_ms"] = ms() - trace.timings.get("draft", trace.timings["retrieve"])
+        if failure is None:  # after a model failure the next request should try the model again
+            self.answers.put(key, generation, answer)
         yield Event("final", answer)
 
-    def _request(self, q: str, turns: list[Turn], top_k: int | None, query: str | None = None) -> Request:
+    def _request(self, q: str, turns: list[Turn], top_k: int | None, query: str | None = None,
+                 stages: dict | None = None) -> Request:
         query = condense(q, turns) if query is None else query
+        stages = {} if stages is None else stages
+        t = time.perf_counter()
         asked = understand(query)
+        t, stages["understand_ms"] = time.perf_counter(), (time.perf_counter() - t) * 1000
         emb = self.embedder.query(query)
+        t, stages["embed_ms"] = time.perf_counter(), (time.perf_counter() - t) * 1000
         hits = self.retriever.search(query, top_k, embedding=emb, asked=asked)
+        stages["search_ms"] = (time.perf_counter() - t) * 1000
         lex = self.retriever.lexical
         top_idf = lex.idf("\x00")  # the idf of a term seen nowhere: an upper bound
         return Request(question=q, query=query, hits=hits, history=turns, query_embedding=emb,

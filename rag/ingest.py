@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -211,6 +212,9 @@ def _load(paths: list[Path], manifest: dict, max_file_bytes: int) -> tuple[LoadR
     return result, untouched, sigs
 
 
+_NLP = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rag-facts")
+
+
 def _write(todo, store, embedder, chunk_tokens, chunk_overlap, exclude_faq, report, progress) -> None:
     """Embed chunks in large batches across articles; write each article once it is complete.
 
@@ -228,13 +232,15 @@ def _write(todo, store, embedder, chunk_tokens, chunk_overlap, exclude_faq, repo
     def flush():
         chunks = [c for _, _, cs in pending for c in cs]
         sentences = [list(dict.fromkeys(s for c in cs for s in quotable_sentences(c.text))) for _, _, cs in pending]
+        # What each sentence names and dates, worked out once here so answering runs no NLP on the corpus.
+        # spaCy runs on a thread while the encoder runs (ONNX Runtime releases the GIL): the two overlap.
+        facts_job = _NLP.submit(article_facts, [a.text for a, _, _ in pending], [a.published for a, _, _ in pending])
         vectors = embedder.documents([c.text for c in chunks] + [s for ss in sentences for s in ss])
+        facts = facts_job.result()
         report.chunks_embedded += len(chunks)
         report.sentences_embedded += len(vectors) - len(chunks)
         rows, items = [], []
         i, j = 0, len(chunks)
-        # what each sentence names and dates, worked out once here so answering runs no NLP on the corpus
-        facts = article_facts([a.text for a, _, _ in pending], [a.published for a, _, _ in pending])
         for (article, version, cs), ss, f in zip(pending, sentences, facts):
             article = replace(article, facts=f.to_json())
             rows += [(article.doc_id, version, t, v) for t, v in zip(ss, vectors[j:j + len(ss)])]

@@ -1,7 +1,9 @@
 """General English word knowledge the attribution check leans on (none of it drawn from any test set).
 
-- ANTONYMS: common opposite pairs; a sentence word whose opposite is in the passage (and it is not)
-  contradicts the passage, however similar the two words' embeddings are (they usually are).
+- ANTONYMS: common opposite pairs of general English (verbs, adjectives and nouns of economy, law, politics,
+  sport and daily life); a sentence word whose opposite is in the passage (and it is not) contradicts the
+  passage, however similar the two words' embeddings are (they usually are). `opposite` adds the pairs a
+  negative prefix or suffix makes (legal/illegal, helpful/helpless).
 - CLOSED_CLASSES: small closed sets whose members are not interchangeable (colours, ordinals, compass
   points, units of time, family roles): a member the passage does not state is an invented detail,
   as a number is.
@@ -41,6 +43,69 @@ praise condemn | welcome condemn | support condemn | boost cut | boost reduce | 
 increase decline | rise decline | growth decline | grow decline | grow shrink | gain decline | improve worsen
 improvement deterioration | upturn downturn | expansion contraction | high low | ahead behind | forward backward
 forwards backwards | future past | guilty not | conviction acquittal | arrested released | before after
+agree refuse | agree decline | agree disagree | accept refuse | accept decline | grant deny | grant reject
+grant refuse | back oppose | backed opposed | support opposition | supporter opponent | favour oppose | favor oppose
+for against | pro anti | approve veto | approve block |   ratify reject | endorse oppose
+endorse reject | welcome reject | welcome criticise | welcome criticize | praise blame | credit blame | reward punish
+honor shame | honour shame | celebrate mourn | join leave | join quit | stay leave | remain leave 
+retain sell | hire lay | hire layoff | employ dismiss | promote demote | promotion demotion | appoint remove
+appoint fire | elect defeat | elected defeated | ascend decline | win forfeit | victory defeat | triumph defeat
+triumphant defeated | succeed struggle | successful unsuccessful | thriving failing | boom slump | recovery recession
+surge plunge | surge slump | soar plunge | soar sink | jump drop | jump fall | climb fall | climb drop | rally slump
+gain lose | profit losses | profitable unprofitable | earn lose | lend borrow | creditor debtor | lender borrower
+buyer seller | purchase sale | import export | importer exporter | employer employee | landlord tenant
+parent subsidiary | winner runner-up | host guest | home away | plaintiff defendant | prosecution defence
+prosecution defense | prosecutor defender | guilty innocent | convict acquit | charge acquit | indict acquit
+sentence acquit | uphold overturn | upheld overturned | uphold reverse | affirm overturn | affirm reverse | sustain overturn
+legal unlawful | valid invalid | validate invalidate | enforce suspend | impose lift | imposed lifted | tighten loosen
+tighten ease | tighten relax | restrict expand | restriction freedom | ban allow | ban permit | banned allowed | forbid permit
+mandatory voluntary | compulsory voluntary | require exempt | include omit | includes excludes | inclusion exclusion
+confirm refute | prove disprove | verify refute | true false | accurate inaccurate | correct wrong | right wrong
+certain uncertain | likely unlikely | probable improbable | sure unsure | clear unclear | known unknown | public secret
+open closed | opening closing | reopen close | resume suspend | resume halt | continue halt | continue stop | continue end
+start end | begin finish | launch end | launch scrap | create eliminate | add cut | add remove | add eliminate
+increase reduce | increase lower | increase shrink | raise reduce | raise lower | hike cut | expand reduce | expand cut
+strengthen undermine | boost undermine | boost hurt | boost weaken | boost harm | help hurt | help harm | benefit harm
+benefit hurt | advantage disadvantage | asset liability | strength weakness | positive negative | optimism pessimism
+confident worried | confidence doubt | calm panic | ease worsen | ease intensify | ease heighten | ease exacerbate
+ease aggravate | relieve worsen | reduce heighten | reduce exacerbate | calm inflame | improve deteriorate | better worse
+gains losses | up down | rise sink | raised cut | rising declining | growing shrinking | expanding contracting
+accelerate slow | accelerate decelerate | speed slow | faster slower | quicker slower | earlier later | sooner later
+first final | initial final | old new | former current | previous next | past next | ancient recent | temporary permanent
+temporarily permanently | partial complete | partially fully |  minority majority | less more | least most
+fewer more | minimum maximum | lowest highest | cheapest costliest | cheaper costlier | inexpensive costly | cheap costly
+rich poor | wealthy poor | wealth poverty | surplus shortage | abundance scarcity | plenty shortage | strong fragile
+stable unstable | stable volatile | stability instability | secure insecure | safe risky | safety danger | risk safety
+healthy ill | health illness |   survive perish | live die | alive deceased | born died | birth death
+peace conflict | peaceful hostile | friendly hostile | ally rival | ally adversary | partner rival | cooperate compete
+cooperation competition | cooperate refuse | unite divide | united divided | unity division | merge split | merger split
+join split | attach detach | connect cut | include exclude | insider outsider | inside outside | internal foreign
+domestic international | local foreign | national international | rural city | urban countryside | north south
+northern southern | eastern western | upper lower | top bottom | above below | over under | inner outer
+heavy light | heavier lighter | thick thin | wide narrow | broad narrow | deep shallow | tall short | high low
+long brief | longer shorter | hot cold | warm cool | warmer cooler | wet dry | flood drought | light dark | day night
+morning evening | sunrise sunset | summer winter | spring autumn | east west |  front back | forward back
+ahead behind | lead lag | leader follower | win lose | wins loses | won lost | winning losing | beat lost 
+arrive leave | arrival departure |  enter leave | import export | inbound outbound | send receive
+give receive | sell buy | sold bought | pay receive | paid received | spend save | spending saving | invest divest
+investment divestment | acquire sell | acquire divest | acquisition sale |   lend repay 
+attack defend | offense defense | offence defence | aggressor victim | cause prevent | allow prevent | enable prevent
+encourage discourage | encourage deter | attract deter | attract repel | like hate | love dislike | please anger
+happy angry | happy unhappy | glad sorry | pleased disappointed | satisfied dissatisfied | hope fear | proud ashamed
+praise criticism | compliment insult | polite rude | honest dishonest | honesty dishonesty | loyal disloyal | fair unfair
+just unjust | equal unequal | equality inequality | moral immoral | ethical unethical | responsible irresponsible
+sane insane | rational irrational | logical illogical | regular irregular | relevant irrelevant | reversible irreversible
+mature immature | patient impatient | perfect imperfect | polite impolite | possible impossible | legal illegal
+literate illiterate | visible invisible | accessible inaccessible | adequate inadequate | efficient inefficient
+effective ineffective | active inactive | formal informal | direct indirect | dependent independent | sufficient insufficient
+appropriate inappropriate | competent incompetent | complete incomplete | consistent inconsistent | conclusive inconclusive
+sensitive insensitive | stable unstable | able unable | aware unaware | fit unfit | happy unhappy | healthy unhealthy
+popular unpopular | usual unusual | common rare | common uncommon | frequent rare | often rarely | always rarely
+usually seldom | normal abnormal | typical atypical | ordinary extraordinary | simple complex | simple complicated
+easy tough | easier harder | soft tough | gentle harsh | mild severe | mild harsh | lenient harsh | lenient strict
+loose strict | minor serious | minor severe | slight severe | small huge | small large | tiny huge | little big 
+massive tiny | giant tiny | huge modest | major modest | large modest |  worst best
+accept deny | admit dismiss | admit reject | acknowledge deny | concede deny | concede dispute | confess deny
 """.strip()
 
 ANTONYMS: dict[str, set[str]] = {}
@@ -94,3 +159,22 @@ def country_of(word: str) -> str:
     """The country a name or demonym points to ("british" -> "uk"), or ""."""
     w = word.lower().replace(".", "").replace("’", "'").removesuffix("'s")
     return COUNTRY.get(w) or (COUNTRY.get(w[:-1], "") if w.endswith("s") else "")
+
+
+_NEG_PREFIXES = ("un", "in", "im", "il", "ir", "dis", "non", "non-")
+
+
+def opposite(a: str, b: str) -> bool:
+    """Whether two words (lemmas) are opposites: listed, or one is the other with a negative prefix
+    ("likely"/"unlikely", "legal"/"illegal") or -ful/-less ("helpful"/"helpless"). The prefix rule is for
+    adjectives and adverbs only (the caller's concern): "disclose" is not the opposite of "close"."""
+    if b in ANTONYMS.get(a, ()):
+        return True
+    for x, y in ((a, b), (b, a)):
+        if len(y) >= 4 and any(x == p + y for p in _NEG_PREFIXES):
+            return True
+    if a.endswith("ful") and b.endswith("less"):
+        return a[:-3] == b[:-4] and len(a) > 5
+    if b.endswith("ful") and a.endswith("less"):
+        return b[:-3] == a[:-4] and len(b) > 5
+    return False

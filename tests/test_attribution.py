@@ -2,6 +2,7 @@
 import pytest
 
 from rag.attribution import judge
+from rag.citations import support
 
 P = ("Anthropic said on Tuesday that Alibaba illicitly accessed its Claude models through third-party accounts, "
      "a charge Alibaba denied.")
@@ -83,3 +84,53 @@ def test_paraphrase_voice_and_normalisation_are_accepted(sentence, passage, embe
 def test_without_support_the_words_decide():
     v = judge("Alibaba builds electric cars in Hungary.", P)
     assert not v.supported and v.kind in ("names", "unsupported")
+
+
+# ---------------------------------------------------------------- the gate (citations.support) on real text
+
+
+def test_checks_run_against_the_sentences_a_sentence_draws_on():
+    from rag.attribution import locate
+
+    passage = ("Shares of Greyfield fell 9% on Monday. The company did not comment. "
+               "Analysts at Ridgeway expect a recovery next year. Greyfield makes coatings.")
+    assert locate("Greyfield shares fell 9% on Monday.", passage) == "Shares of Greyfield fell 9% on Monday."
+    # the article says "not" elsewhere: a negation inserted into this claim is still new
+    sup = support("Shares of Greyfield did not fall 9% on Monday.", passage)
+    assert not sup.supported() and "negations" in sup.missing, sup
+
+
+@pytest.mark.parametrize("sentence, passage", [
+    ("U.K. activists poured paint on the road outside the embassy.",
+     "British activists poured paint on the road outside the embassy."),  # a demonym, in the lexical rule too
+    ("Anthropic said Alibaba Group illicitly accessed its Claude models.",
+     "Anthropic said Alibaba illicitly accessed its Claude models."),  # a corporate form
+    ("An Australian pleaded guilty to manslaughter in the death of an American.",
+     "CANBERRA - An Australian pleaded guilty on Thursday to manslaughter in the death of an American."),  # dateline
+    ("An Australian has admitted to manslaughter in the death of an American.",
+     "An Australian pleaded guilty on Thursday to manslaughter in the death of an American."),  # a self-report
+])
+def test_the_gate_accepts_aliases_datelines_and_a_self_report(sentence, passage):
+    sup = support(sentence, passage)
+    assert sup.supported(), sup
+
+
+def test_a_speakers_own_uncontested_act_may_lose_its_source_in_the_claim_check():
+    v = judge("Brightwater Energy agreed to acquire Solvane Power for $730 million in cash.",
+              "Brightwater Energy agreed to acquire Solvane Power for $730 million in cash, the two companies announced.")
+    assert v.supported, v
+
+
+@pytest.mark.parametrize("sentence, passage, kind", [
+    ("Analysts said a merger is unlikely this year.", "Analysts said a merger is likely this year.", "antonym"),
+    ("The council agreed to hear the appeal.", "The council refused to hear the appeal.", "antonym"),
+    # a claim about another party keeps its source, however plain the reporting verb
+    ("Alibaba illicitly accessed Claude models.", "Anthropic said Alibaba illicitly accessed Claude models.",
+     "attribution"),
+    # the speaker's own act, but disputed in the passage: the source stays
+    ("Halvorsen hired 40 replacement workers.",
+     "Halvorsen said it hired 40 replacement workers. The union disputed the figure.", "attribution"),
+])
+def test_the_gate_rejects_opposites_and_claims_that_lose_their_source(sentence, passage, kind):
+    sup = support(sentence, passage)
+    assert not sup.supported() and sup.structure.startswith(kind), sup

@@ -1,4 +1,4 @@
-"""The web stack is for `rag serve` only: the other commands never load it, and serve without it says what to install."""
+"""The web stack is for `rag serve` only, and torch for the torch runtime only: the other commands never load them; serve without the web stack says what to install."""
 import os
 import re
 import shutil
@@ -36,6 +36,15 @@ def test_ingest_ask_and_eval_load_no_web_package(tmp_path):
         assert {"chromadb", "rag.embedding", "rag.store"} <= mods, command  # the list is read right
         assert {m.split(".")[0] for m in mods} & WEB == set(), command
     assert "rag.explainer" in ask_mods and "rag.evaluation.runner" in eval_mods
+    # The default runtime is ONNX: answering a question loads neither torch (1.4 s, which spaCy's thinc also
+    # tries: rag/nlp.py stops that) nor transformers, sentence-transformers or llama-index's embeddings
+    # (cold start, issue #14). sys.modules, not -X importtime: a refused import attempt is listed there too.
+    heavy = ("torch", "transformers", "sentence_transformers", "llama_index.embeddings")
+    code = ("import sys; from rag.cli import main; main(sys.argv[1:]); "
+            f"print('loaded:', sorted(m for m in {heavy!r} if sys.modules.get(m)))")
+    for args in (["ask", "Who denied it?", "--store", store], ["ingest", CORPUS, "--store", store, "--exclude-faq"]):
+        r = run("-c", code, *map(str, args))
+        assert r.returncode == 0 and r.stdout.strip().endswith("loaded: []"), (args[0], r.stdout[-300:], r.stderr[-1500:])
 
 
 def test_serve_without_the_ui_extra_says_how_to_install_it():

@@ -286,7 +286,7 @@ def _dangling_marker(ans: Answer, corpus: Corpus):
             _text(ans, m.start(), m.end(), f"[{new}]"))
 
 
-# ---------------------------------------------------------------- who said what (rag/attribution.py)
+# ---------------------------------------------------------------- who said what (rag/attribution/)
 
 _OPPOSITE_STANCE = {"denied": "admitted", "denies": "admits", "deny": "admit", "admitted": "denied", "admits": "denies",
                     "confirmed": "denied", "confirms": "denies", "rejected": "accepted", "rejects": "accepts",

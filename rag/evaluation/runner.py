@@ -51,7 +51,7 @@ def run_eval(corpus: Path, settings: Settings, evals_dir: Path = EVALS, strict: 
     if split and not news:
         raise RagError(f"--split applies to a news suite (a folder with {NEWS_FILE}); {evals_dir} has none.")
     news_items = load_news(Path(evals_dir), split or "dev") if news else []  # bad items fail before the slow part
-    embedder = _RememberingQueries(embedder or Embedder(settings.embed_model))
+    embedder = _RememberingQueries(embedder or Embedder.from_settings(settings))
     seconds = {"models": time.perf_counter() - t0}
     with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
         s = replace(settings, store_dir=Path(tmp) / "store", chroma_url="", exclude_faq=strict)
