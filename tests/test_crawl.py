@@ -268,7 +268,7 @@ def test_cli_watch_polls_then_ask_json_carries_dates_and_canonical_urls(site, tm
         proc.wait(30)
     assert "3 added, 0 updated, 0 unchanged, 0 removed, 0 skipped;" in lines[0], (lines, proc.stderr.read())
     assert "0 added, 0 updated, 3 unchanged, 0 removed, 0 skipped; 0 chunks embedded" in lines[1]
-    r = rag("ask", "How long did the Varno port strike last?", "--json", "--store", store)
+    r = rag("ask", "What raise did the Varno dockworkers accept?", "--json", "--store", store)
     assert r.returncode == 0, r.stderr
     cites = json.loads(r.stdout)["citations"]
     assert cites and all(c["url"] == site.url(STRIKE) for c in cites), cites
