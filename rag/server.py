@@ -196,13 +196,15 @@ class CitationOut(BaseModel):
     n: int
     doc_id: str
     title: str
-    url: str
+    url: str = Field(description="The article's canonical URL (tracking parameters removed); empty when it has none.")
     quote: str = Field(description="Verbatim text of the article at [start, end).")
     start: int
     end: int
     score: float
-    published: str = ""
+    published: str = Field("", description="The article's publication date, ISO 8601, when known.")
     section: str = ""
+    updated: str = Field("", description="When the article was last updated, ISO 8601, when it says so.")
+    correction: str = Field("", description="The article's correction notes, when it has any.")
 
 
 class AnswerOut(BaseModel):
