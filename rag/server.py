@@ -330,14 +330,42 @@ def _add_docs(app: FastAPI) -> None:
 # --------------------------------------------------------------------------- the app
 
 
+def _open_while_importing(settings: Settings):
+    """Open the store and load the models (and the spaCy pipeline the first question needs) on a
+    thread while the caller imports gradio: the two are the cold start, and much of each waits on
+    disk or runs in native code outside the GIL. Returns a function giving the Explainer (or raising
+    what opening raised)."""
+    box: dict = {}
+
+    def work():
+        try:
+            box["bot"] = Explainer.open(settings)
+            from .nlp import pipeline
+
+            pipeline()  # the first question would otherwise load it (~1.3 s) after "ready"
+        except BaseException as e:  # re-raised in the caller's thread, with its own traceback
+            box["error"] = e
+
+    t = threading.Thread(target=work, name="rag-open", daemon=True)
+    t.start()
+
+    def result() -> Explainer:
+        t.join()
+        if "error" in box:
+            raise box["error"]
+        return box["bot"]
+    return result
+
+
 def create_app(settings: Settings | None = None, explainer: Explainer | None = None) -> FastAPI:
     """The whole server as one ASGI app; opens the store and models unless `explainer` is given."""
+    settings = settings or Settings.from_env()
+    opened = _open_while_importing(settings) if explainer is None else None
     import gradio as gr
 
     from .chat import CSS, Chat
 
-    settings = settings or Settings.from_env()
-    explainer = explainer or Explainer.open(settings)
+    explainer = explainer or opened()
     limiter = RateLimiter(settings.rate_per_min, settings.rate_burst)
     feedback = FeedbackLog(settings.feedback_path)
 
