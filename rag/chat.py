@@ -179,8 +179,10 @@ class Chat:
                         buttons=["copy"], feedback_options=("Like", "Dislike"), layout="bubble",
                         allow_file_downloads=False)
                     with gr.Row():
+                        # Not autofocus=True: Gradio re-runs it on every re-render (a resize, a zoom), pulling
+                        # focus back from wherever the reader is; chat.js focuses the box once on load.
                         box = gr.Textbox(elem_id="question", label="Your question", show_label=False, scale=5, lines=1,
-                                         max_length=s.max_question_chars, autofocus=not embed,
+                                         max_length=s.max_question_chars, elem_classes=[] if embed else ["rag-autofocus"],
                                          placeholder="Ask a question about this story")
                         ask = gr.Button("Ask", elem_id="ask", variant="primary", scale=1, min_width=80)
                     examples = gr.Dataset(elem_id="examples", label="Example questions", components=["textbox"],

@@ -8,7 +8,8 @@
 //   - each message wrapper's aria-label (Gradio puts the message's raw HTML there) becomes plain text;
 //   - the final answer is announced once, through our own status region: Gradio's log stops being a
 //     live region (it would read every streamed update) and is aria-busy while an answer is drafted;
-//   - Like/Dislike keep one name and expose their state as aria-pressed.
+//   - Like/Dislike keep one name and expose their state as aria-pressed;
+//   - on the chat page (not the embed) the question box gets focus once, on arrival.
 (() => {
   "use strict";
   const cameFrom = new Map();  // source entry id -> the [n] link the reader followed to it
@@ -16,6 +17,7 @@
   const WHO = [["question", "Your question"], ["pending", "Answer, checking sources"], ["is-notice", "Notice"],
                ["refusal", "Answer: not in our coverage"], ["answer", "Answer"]];
   let live = null;
+  let arrived = false;
 
   function announce(text) {
     if (!live) {
@@ -36,6 +38,10 @@
   }
 
   function scan() {
+    if (!arrived) {
+      const box = document.querySelector(".rag-autofocus textarea");
+      if (box) { arrived = true; if (document.activeElement === document.body) box.focus(); }
+    }
     const chat = document.getElementById("chat");
     if (!chat) return;
     const log = chat.querySelector("[role=log]");
