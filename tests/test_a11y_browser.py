@@ -295,6 +295,20 @@ def test_names_states_and_announcements(browser, live_server):
     context, page = open_page(browser, live_server.url + "/")
     try:
         assert page.get_by_role("textbox", name="Your question", exact=True).count() == 1
+        for scheme in ("light", "dark"):  # the question box's placeholder and focus ring, measured
+            page.emulate_media(color_scheme=scheme)
+            page.focus("#question textarea")
+            box = page.evaluate("""() => { const t = document.querySelector('#question textarea');
+                let bg = 'rgb(255, 255, 255)';
+                for (let p = t.parentElement; p; p = p.parentElement) {
+                    const c = getComputedStyle(p).backgroundColor;
+                    if (c !== 'rgba(0, 0, 0, 0)') { bg = c; break; } }
+                const s = getComputedStyle(t);
+                return {placeholder: getComputedStyle(t, '::placeholder').color, field: s.backgroundColor,
+                        ring: s.borderTopColor, around: bg}; }""")
+            assert contrast(box["placeholder"], box["field"]) >= 4.5, (scheme, box)
+            assert contrast(box["ring"], box["around"]) >= 3 and contrast(box["ring"], box["field"]) >= 3, (scheme, box)
+        page.emulate_media(color_scheme="light")
         assert page.get_by_role("button", name="Ask", exact=True).count() == 1
         region = page.get_by_role("region", name="Sources", exact=True)
         assert region.get_by_role("heading", name="Sources", level=2).count() == 1
@@ -305,6 +319,11 @@ def test_names_states_and_announcements(browser, live_server):
             assert link.count() == 1
             described = link.get_attribute("aria-describedby")
             assert page.locator(f"#{described}").inner_text() == c["quote"]
+        cite = page.locator("#chat a.cite").first
+        cite.focus()
+        assert page.locator("#chat .quote").first.is_visible()
+        page.keyboard.press("Escape")  # dismissible without moving focus (WCAG 1.4.13)
+        assert not page.locator("#chat .quote").first.is_visible() and focused(page)["id"] == "src-1-1-ref"
         entry = region.locator("li.source").first
         assert "2026-11-20" in entry.inner_text()  # title, published date, link to the passage
         assert entry.get_by_role("link", name=re.compile("^Zorblax ferry timetable changes")).get_attribute(
@@ -339,6 +358,9 @@ def test_names_states_and_announcements(browser, live_server):
         log = page.locator("#chat [role=log]")
         assert log.get_attribute("aria-live") == "off" and log.get_attribute("aria-busy") == "false"
         assert page.get_by_role("status").filter(has_text="Not in our coverage").count() == 1
+        page.set_viewport_size({"width": 320, "height": 640})  # reflow (WCAG 1.4.10): no sideways scrolling
+        page.wait_for_timeout(100)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
         # Forced colours (Windows high contrast): [n] keeps a solid underline beside the system colours.
         page.emulate_media(forced_colors="active")
         assert page.evaluate("getComputedStyle(document.querySelector('#chat a.cite')).textDecorationStyle") == "solid"

@@ -112,6 +112,11 @@
     if (a) a.classList.remove("rag-dismissed");
   };
   document.addEventListener("focusout", undismiss);
+  document.addEventListener("focusin", e => {  // a [n] at the log's lower edge: bring its quote into view too
+    const a = e.target.closest && e.target.closest("#chat a.cite");
+    const q = a && a.nextElementSibling;
+    if (q && q.classList.contains("quote")) q.scrollIntoView({block: "nearest"});
+  });
   document.addEventListener("mouseout", undismiss);
 
   new MutationObserver(scan).observe(document.documentElement, {
