@@ -339,6 +339,8 @@ def test_names_states_and_announcements(browser, live_server):
         for el in (like, dislike):
             box = el.bounding_box()
             assert box["width"] >= 24 and box["height"] >= 24, box
+        page.focus("#question textarea")
+        cite.focus()  # its quote open: a pointer click on Dislike still lands (the quote moves nothing)
         dislike.click()
         page.wait_for_function("[...document.querySelectorAll('#chat button[aria-label=Dislike]')]"
                                ".some(b => b.getAttribute('aria-pressed') === 'true')")

@@ -112,7 +112,21 @@
     if (a) a.classList.remove("rag-dismissed");
   };
   document.addEventListener("focusout", undismiss);
-  document.addEventListener("focusin", e => {  // a [n] at the log's lower edge: bring its quote into view too
+  // A press elsewhere blurs the [n] and would close its quote before the button is released, moving what
+  // was pressed; keep the quote open until the click has landed.
+  let held = null;
+  const release = () => { if (held) { held.classList.remove("rag-hold"); held = null; } };
+  document.addEventListener("pointerdown", () => {
+    const a = document.activeElement, q = a && a.nextElementSibling;
+    if (a && a.matches && a.matches("#chat a.cite") && q && q.classList.contains("quote")) {
+      release();
+      held = q;
+      q.classList.add("rag-hold");
+      setTimeout(release, 1500);  // no click came (a drag, a press outside the page)
+    }
+  }, true);
+  document.addEventListener("click", () => setTimeout(release, 0));
+  document.addEventListener("focusin", e => {  // a [n] at the log's lower edge: scroll its quote into view too
     const a = e.target.closest && e.target.closest("#chat a.cite");
     const q = a && a.nextElementSibling;
     if (q && q.classList.contains("quote")) q.scrollIntoView({block: "nearest"});
