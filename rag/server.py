@@ -310,21 +310,32 @@ def api_app(explainer: Explainer, settings: Settings) -> FastAPI:
 
 def _add_docs(app: FastAPI) -> None:
     """Swagger UI from the swagger-ui-bundle package: the docs page loads nothing from a CDN."""
+    import re
+    from importlib import resources
+
     from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
     from fastapi.staticfiles import StaticFiles
     from swagger_ui_bundle import swagger_ui_path
 
     app.mount("/docs/assets", StaticFiles(directory=swagger_ui_path), name="swagger-assets")
+    # Swagger UI's page has no lang, no main landmark, an unnamed select, nested links and low-contrast
+    # labels; rag/assets/api_docs_head.html mends what Swagger UI leaves to the page.
+    mend = (resources.files("rag") / "assets" / "api_docs_head.html").read_text(encoding="utf-8")
 
     @app.get("/docs", include_in_schema=False)
     def docs(request: Request):
         root = request.scope.get("root_path", "").rstrip("/")
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url=f"{root}/openapi.json", title="Newsroom explainer API",
             swagger_js_url=f"{root}/docs/assets/swagger-ui-bundle.js",
             swagger_css_url=f"{root}/docs/assets/swagger-ui.css",
             swagger_favicon_url=f"{root}/docs/assets/favicon-32x32.png",
-            swagger_ui_parameters={"validatorUrl": None})
+            # no deep links: they are links nested inside Swagger UI's expand buttons
+            swagger_ui_parameters={"validatorUrl": None, "deepLinking": False})
+        html = re.sub(r"<html>", '<html lang="en">', page.body.decode(), count=1)
+        html = re.sub(r'<div id="swagger-ui">\s*</div>', '<main id="swagger-ui"></main>', html, count=1)
+        return HTMLResponse(html.replace("</head>", mend + "</head>", 1))
 
 
 # --------------------------------------------------------------------------- the app
@@ -363,7 +374,7 @@ def create_app(settings: Settings | None = None, explainer: Explainer | None = N
     opened = _open_while_importing(settings) if explainer is None else None
     import gradio as gr
 
-    from .chat import CSS, Chat
+    from .chat import CSS, HEAD, Chat
 
     explainer = explainer or opened()
     limiter = RateLimiter(settings.rate_per_min, settings.rate_burst)
@@ -375,7 +386,7 @@ def create_app(settings: Settings | None = None, explainer: Explainer | None = N
 
     chat = Chat(explainer, settings, feedback, limiter)
     page = dict(footer_links=[], run_history=False, ssr_mode=False, pwa=False, mcp_server=False,
-                enable_monitoring=False, max_file_size=MAX_UPLOAD, show_error=False, css=CSS,
+                enable_monitoring=False, max_file_size=MAX_UPLOAD, show_error=False, css=CSS, head=HEAD,
                 server_name=settings.host, server_port=settings.port)
 
     @app.get("/embed", include_in_schema=False)
