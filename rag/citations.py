@@ -59,7 +59,9 @@ def support(sentence: str, evidence: str, *, embed=None, min_support: float = MI
     lex = lexical_support(sentence, evidence)
     whole, evidence = evidence, attribution.locate(sentence, evidence)
     local = lexical_support(sentence, evidence)
-    names = attribution.missing_names(sentence, evidence)
+    # Names against everything quoted: a sentence that runs over a heading ("What It Means For ...") or
+    # draws on more sentences than `locate` picked still has its names in what the reader sees.
+    names = attribution.missing_names(sentence, whole)
     if names:
         # A name the passage does not have is never excused by the structural check ("Tencent Cloud" for
         # "Alibaba Cloud"); only the one alias rule of attribution.missing_names makes two names one.

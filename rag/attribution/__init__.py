@@ -60,12 +60,12 @@ def judge(sentence: str, passage: str, *, embed: Embed | None = None, min_recall
     s, p = nlp.analyze(sentence), nlp.analyze(_DATELINE.sub(lambda m: " " * len(m.group()), passage))
     sims = Sims(embed, {e.norm for a in (s, p) for e in a.entities if e.label in _ENTITY_LABELS}
                  | names(sentence) | names(passage), {c.source for c in p.claims if c.source and not c.source.istitle()})
-    bad = hard_facts_check(sentence, passage, s, p, False)
+    bad = hard_facts_check(sentence, passage, s, p, False, context)
     structure = claims_check(s, p, sims, contested(nlp.analyze(context)) if context else None)
     if bad and bad[0] == "negations" and structure and structure[0] and structure[3] and all(
             c in structure[3] for c in s.claims if c.negated or c.stance in ("deny", "not_assert")):
         # "did not" retold as "denied" (or back): every negated claim of the sentence matched one of the passage
-        bad = hard_facts_check(sentence, passage, s, p, True)
+        bad = hard_facts_check(sentence, passage, s, p, True, context)
     if bad:  # the hard rules first: a changed number or name is reported as such
         return Verdict(False, bad[1], bad[0])
     if structure and not structure[0]:

@@ -21,7 +21,9 @@ def missing_names(sentence: str, passage: str, s: nlp.Analysis | None = None, p:
                   and lexicon.country_of(n) not in ev_countries and not _not_a_name(n, s) and not _acronym_of(n, p))
 
 
-def hard_facts_check(sentence, passage, s, p, aligned):
+def hard_facts_check(sentence, passage, s, p, aligned, whole: str = ""):
+    """The first hard fact the sentence changes, as (kind, reason), or None. Names are looked up in
+    `whole` (everything quoted) when given: a sentence may run over a heading `locate` left out."""
     facts, ev = hard_facts(sentence), hard_facts(passage)
     nums = facts["numbers"] - ev["numbers"]
     if nums:
@@ -34,7 +36,7 @@ def hard_facts_check(sentence, passage, s, p, aligned):
     for q in s.quantities:
         if re.search(r"\d", q.text) and not _amount_supported(q, p.quantities):
             return "numbers", f"the amount {q.text!r} is not in the passage"
-    missing = missing_names(sentence, passage, s, p)
+    missing = missing_names(sentence, whole, s) if whole and whole != passage else missing_names(sentence, passage, s, p)
     if missing:
         return "names", f"names not in the passage: {', '.join(missing[:3])}"
     neg = facts["negations"] - ev["negations"]
@@ -78,8 +80,12 @@ def _not_a_name(word: str, s: nlp.Analysis) -> bool:
     """A capitalised word the tagger reads as a common word ("Building such models...", "Competition often...")
     at the start of a sentence is not a name."""
     starts = {a for a, _ in s.sentences}
+    toks = s.tokens
+    # ...unless the next word is capitalised too: then it opens a multi-word name the tagger misread
+    # ("Tencent Cloud builds ...": "Tencent" tagged NOUN).
     return any(t.start in starts and t.text.lower() == word and t.pos not in ("PROPN",) and not t.ent
-               for t in s.tokens)
+               and not (i + 1 < len(toks) and toks[i + 1].text[:1].isupper())
+               for i, t in enumerate(toks))
 
 
 def _acronym_of(word: str, p: nlp.Analysis) -> bool:
