@@ -85,4 +85,4 @@ def _early_servers(request):
 
 
 # The chat server in a real process (tests/live_server.py), for the browser and API tests.
-from live_server import live_server, live_spawned, served_store  # noqa: E402,F401
+from live_server import browser, live_server, live_spawned, served_store  # noqa: E402,F401

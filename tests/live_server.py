@@ -142,3 +142,20 @@ def live_server(live_spawned):
     """One real server for the browser, gradio_client and API tests; no rate limit (tests ask a lot)."""
     wait_all([live_spawned.server])
     return live_spawned
+
+
+# Debian's chromium, never `playwright install` (no downloads at test time); one launch per module.
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+

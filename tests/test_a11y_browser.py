@@ -19,9 +19,6 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa", "best-practice"]
 VIEWS = [("light", 1280, 800), ("dark", 1280, 800), ("light", 375, 740), ("dark", 375, 740)]
 # Our HTML: what rag/render.py writes, our page blocks, the announcer, and the message wrappers chat.js
@@ -40,16 +37,6 @@ FERRY = "How often will the Zorblax ferry run?"  # one source, with a URL and a 
 FOLLOW = "What about the night crossings?"
 OFF_TOPIC = "Who won the football world cup in 1998?"
 TWO_SOURCES = "How is this accusation impacting the AI sector?"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -15,12 +15,10 @@ import pytest
 
 from conftest import CORPUS
 from hardening_kit import ROOT, start_in
+from live_server import ARGS, CHROMIUM
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 ARTIFACTS = ROOT / "test-artifacts"
 
 PAYLOADS = [
