@@ -33,6 +33,7 @@ log = logging.getLogger("rag")
 
 PURGE_EVERY_S = 3600
 BATCH = 500
+LINGER_S = 0.05
 QUEUE_MAX = 20000  # rows waiting when the database is down: then new ones are dropped (and counted)
 MAX_TEXT = 4000
 
@@ -134,6 +135,10 @@ class QuestionLog:
             if time.monotonic() >= next_purge:
                 next_purge = time.monotonic() + PURGE_EVERY_S
                 self._try(self.purge, "deleting old questions")
+            if item is not None and not isinstance(item, threading.Event):
+                # Not at once: the answer that queued this row is still being sent, and a moment later
+                # the questions asked meanwhile go in the same transaction.
+                time.sleep(LINGER_S)
             batch, events = [], []
             while item is not None:
                 (events if isinstance(item, threading.Event) else batch).append(item)
