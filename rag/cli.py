@@ -223,6 +223,8 @@ def cmd_feedback(args) -> int:
         return 0
     for r in rows:
         print(f"{r['time']}  {r['rating']:<8} Q: {r['question']}")
+        if r["reason"]:
+            print(f"    Reason: {r['reason']}")
         print(f"    A: {r['answer']}")
         for c in r["citations"]:
             print(f"    [{c.get('n')}] \"{c.get('quote', '')}\" - {c.get('title', '')}")

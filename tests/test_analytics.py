@@ -107,6 +107,12 @@ def test_a_feedback_file_from_before_the_log_is_migrated_and_keeps_its_rows(db_f
     assert con.execute("SELECT version FROM rag_schema ORDER BY version").fetchall() == [(1,), (2,), (3,)]
     assert con.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     con.close()
+    shown = subprocess.run([sys.executable, "-m", "rag", "feedback", "--file", str(db_file)], capture_output=True,
+                           text=True, cwd=ROOT, timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert "dislike  Q: New question?" in lines[0] and lines[1] == "    Reason: Out of date"
+    assert any("like     Q: Old question?" in line for line in lines)
 
 
 def test_a_newer_schema_is_refused_with_what_to_do(db_file):
