@@ -14,6 +14,7 @@ Each measurement runs in its own process (measure.py), one at a time.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -104,6 +105,9 @@ def run_size(size: int, work: Path, n_questions: int, with_li: bool, log, probe:
     log(f"[{size}] ask")
     row["ask"] = child("ask", {"store": str(store), "questions": questions, "warmup": warmup,
                               "first_question": questions[0]}, work)
+    if with_li and importlib.util.find_spec("llama_index.vector_stores") is None:
+        log(f"[{size}] plain LlamaIndex skipped: pip install -e '.[bench]' adds it")
+        with_li = False
     if with_li:
         log(f"[{size}] plain LlamaIndex")
         li_dir = work / f"llamaindex-{size}"

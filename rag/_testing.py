@@ -132,3 +132,98 @@ def percentile(values: Sequence[float], p: float) -> float:
     lo = math.floor(k)
     hi = min(lo + 1, len(v) - 1)
     return v[lo] + (v[hi] - v[lo]) * (k - lo)
+
+
+class Site:
+    """A small web site on 127.0.0.1, served from a thread of this process (tests of `rag ingest URL`, the
+    feed benchmark): the files under `root` with ETag and Last-Modified, answering conditional requests
+    with 304, plus `routes` (URL path -> function(handler) that writes the whole response). Every request
+    is in `log` as {"path", "status", "etag_sent", "since_sent", "agent"}.
+
+        with Site(folder) as site:
+            site.url("/feed.xml")   # http://127.0.0.1:PORT/feed.xml
+    """
+
+    TYPES = {".html": "text/html; charset=utf-8", ".xml": "application/xml", ".txt": "text/plain; charset=utf-8",
+             ".gz": "application/gzip"}
+
+    def __init__(self, root: Path, routes: dict | None = None, host: str = "127.0.0.1"):
+        import http.server
+        import threading
+
+        self.root, self.routes, self.host = Path(root), dict(routes or {}), host
+        self.log: list[dict] = []
+        site = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # the log is `site.log`, not stderr
+                pass
+
+            def send_response(self, code, message=None):
+                site.log.append({"path": self.path, "status": code,
+                                 "etag_sent": self.headers.get("If-None-Match", ""),
+                                 "since_sent": self.headers.get("If-Modified-Since", ""),
+                                 "agent": self.headers.get("User-Agent", "")})
+                super().send_response(code, message)
+
+            def do_GET(self):
+                path = self.path.split("?", 1)[0]
+                if path in site.routes:
+                    return site.routes[path](self)
+                site.serve_file(self, path)
+
+        self._server = http.server.ThreadingHTTPServer((host, 0), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self.base = f"http://{host}:{self.port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def serve_file(self, h, path: str) -> None:
+        import email.utils
+        import hashlib
+
+        f = (self.root / path.lstrip("/")).resolve()
+        if not f.is_relative_to(self.root.resolve()) or not f.is_file():
+            return self.send(h, 404, b"not found", "text/plain")
+        body = f.read_bytes()
+        etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+        mtime = int(f.stat().st_mtime)
+        sent = h.headers.get("If-None-Match")
+        since = h.headers.get("If-Modified-Since")
+        try:
+            fresh = etag in (sent or "") if sent else bool(
+                since and email.utils.parsedate_to_datetime(since).timestamp() >= mtime)
+        except (TypeError, ValueError):
+            fresh = False
+        headers = {"ETag": etag, "Last-Modified": email.utils.formatdate(mtime, usegmt=True)}
+        if fresh:
+            return self.send(h, 304, b"", None, headers)
+        self.send(h, 200, body, self.TYPES.get(f.suffix, "application/octet-stream"), headers)
+
+    @staticmethod
+    def send(h, status: int, body: bytes, ctype: str | None, headers: dict | None = None) -> None:
+        h.send_response(status)
+        if ctype:
+            h.send_header("Content-Type", ctype)
+        for k, v in (headers or {}).items():
+            h.send_header(k, v)
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        if body:
+            h.wfile.write(body)
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> "Site":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

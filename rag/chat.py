@@ -9,6 +9,7 @@ off, so corpus text like `![](http://...)` stays text.
 from __future__ import annotations
 
 import logging
+from importlib import resources
 from dataclasses import dataclass, field
 
 import gradio as gr
@@ -19,7 +20,7 @@ from .analytics import QuestionLog
 from .feedback import FeedbackLog
 from .limits import RateLimiter, client_key
 from .question import validate
-from .render import answer_html, esc, notice_html, pending_html, sources_html, user_html
+from .render import answer_html, esc, notice_html, pending_html, sources_html, sources_panel, user_html
 from .types import Answer, Turn
 
 log = logging.getLogger("rag")
@@ -30,26 +31,12 @@ DISLIKE_REASONS = ("Wrong or not in the sources", "Does not answer my question",
 MAX_TURNS_KEPT = 50  # per session; older turns leave the page and can no longer be rated
 SESSION_TTL_S = 6 * 3600
 
-CSS = """
-.rag-title h1 { font-size: 1.4rem; margin: 0.2rem 0; }
-.rag-disclaimer p { font-size: 0.85rem; opacity: 0.8; margin: 0; }
-#chat .cite { font-size: 0.8em; vertical-align: super; text-decoration: none; font-weight: 600; padding: 0 1px; }
-#chat .pending .verified { margin: 0; }
-#chat .pending .status { font-size: 0.8em; font-style: italic; margin: 0.3em 0 0; }
-#chat .refusal { border-left: 3px solid #b45309; padding-left: 0.6em; }
-#chat .refusal-head { font-weight: 600; margin: 0 0 0.2em; }
-#chat .notice { font-size: 0.85em; font-style: italic; }
-#sources .sources-head { font-weight: 600; margin: 0 0 0.4em; }
-#sources ol { list-style: none; padding: 0; margin: 0; }
-#sources .source { margin: 0 0 0.8em; display: grid; grid-template-columns: auto 1fr; column-gap: 0.4em; }
-#sources .source > blockquote, #sources .source > .meta { grid-column: 2; }
-#sources .source > .n { grid-row: 1 / span 2; }
-#sources .source:target { outline: 2px solid var(--color-accent); outline-offset: 2px; }
-#sources .n { font-weight: 600; margin-right: 0.3em; }
-#sources blockquote { margin: 0; padding-left: 0.6em; border-left: 3px solid var(--border-color-primary); font-style: normal; }
-#sources mark { padding: 0 1px; }
-#sources .meta { font-size: 0.85em; margin: 0.2em 0 0; }
-"""
+# Styles and the page script are data files beside the code: rag/assets/chat.css (colours as Gradio
+# theme variables, set for the light and the dark scheme) and rag/assets/chat.js (focus, announcements
+# and states Gradio's own markup does not give; see the Accessibility section of the README).
+_ASSETS = resources.files("rag") / "assets"
+CSS = (_ASSETS / "chat.css").read_text(encoding="utf-8")
+HEAD = "<script>" + (_ASSETS / "chat.js").read_text(encoding="utf-8") + "</script>"
 
 
 @dataclass
@@ -58,6 +45,8 @@ class Record:
 
     question: str
     answer: Answer
+    turn: int = 0
+    sources: str = ""  # its part of the Sources panel, rendered once when the answer is final
     answer_id: str = ""  # joins a rating to the question log
 
 
@@ -72,6 +61,10 @@ class Session:
     def history(self) -> list[Turn]:
         return [Turn(r.question, "" if r.answer.refused else r.answer.answer)
                 for _, r in sorted(self.records.items())][-20:]
+
+    def panel(self, drafting: str = "") -> str:
+        """The Sources panel: the answer being drafted, then every kept answer's sources, newest first."""
+        return sources_panel([drafting] + [r.sources for _, r in sorted(self.records.items(), reverse=True)])
 
     def trim(self) -> None:
         """Keep the last MAX_TURNS_KEPT exchanges: state and the chat sent on every update stay bounded."""
@@ -117,16 +110,16 @@ class Chat:
             gr.Warning(str(e))
             yield gr.skip(), gr.skip(), gr.skip(), session
             return
+        session.turns += 1  # numbers every bot message: its ids, and the page script announces each turn once
+        turn = session.turns
         wait = self.limiter.hit(client_key(request.client.host if request and request.client else None))
         if wait:
             note = (f"You are asking questions too quickly. Please wait {self.limiter.retry_after(wait)} seconds, "
                     "then ask again.")
-            yield self._settle(session, session.messages + [_user(q), _bot(notice_html(note))]), gr.skip(), gr.skip(), session
+            yield self._settle(session, session.messages + [_user(q), _bot(notice_html(note, turn))]), gr.skip(), gr.skip(), session
             return
-        session.turns += 1
-        turn = session.turns
-        msgs = session.messages + [_user(q), _bot(pending_html())]
-        yield msgs, "", "", session
+        msgs = session.messages + [_user(q), _bot(pending_html(turn=turn))]
+        yield msgs, gr.skip(), "", session
         try:
             answer = None
             for ev in self.explainer.stream(q, history=session.history()):
@@ -134,20 +127,23 @@ class Chat:
                     answer = ev.answer
                 else:  # only verified sentences (ev.answer) and a count: the model's draft never reaches the page
                     msgs[-1] = _bot(pending_html(ev.checked, ev.answer, turn))
-                    sources = sources_html(ev.answer, turn, self._article_text) if ev.kind == "partial" else gr.skip()
+                    sources = (session.panel(sources_html(ev.answer, turn, self._article_text, q))
+                               if ev.kind == "partial" else gr.skip())
                     yield msgs, sources, gr.skip(), session
         except BadQuestion as e:
-            yield self._settle(session, msgs[:-1] + [_bot(notice_html(str(e)))]), "", gr.skip(), session
+            yield self._settle(session, msgs[:-1] + [_bot(notice_html(str(e), turn))]), session.panel(), gr.skip(), session
             return
         except Exception as e:  # noqa: BLE001 - the reader gets a plain sentence; the log gets the details
             log.error("chat: %s", e, exc_info=not isinstance(e, RagError))
             note = "Sorry, answers are unavailable right now. Please try again later."
-            yield self._settle(session, msgs[:-1] + [_bot(notice_html(note))]), "", gr.skip(), session
+            yield self._settle(session, msgs[:-1] + [_bot(notice_html(note, turn))]), session.panel(), gr.skip(), session
             return
         msgs[-1] = _bot(answer_html(answer, turn))
         answer_id = self.questions.record(q, answer) if self.questions else ""
-        session.records[len(msgs) - 1] = Record(q, answer, answer_id)
-        yield self._settle(session, msgs), sources_html(answer, turn, self._article_text), gr.skip(), session
+        session.records[len(msgs) - 1] = Record(q, answer, turn, sources_html(answer, turn, self._article_text, q),
+                                                answer_id)
+        msgs = self._settle(session, msgs)
+        yield msgs, session.panel(), gr.skip(), session
 
     @staticmethod
     def _settle(session: Session, msgs: list[dict]) -> list[dict]:
@@ -176,16 +172,15 @@ class Chat:
 
     @staticmethod
     def clear():
-        return Session(), ""
+        return Session(), sources_panel([])
 
     # ------------------------------------------------------------------ layout
 
     def blocks(self, embed: bool = False) -> gr.Blocks:
-        """The page; `embed` drops the title for an iframe."""
+        """The page; `embed` hides the title for an iframe (the host page shows its own), keeping it as a heading."""
         s = self.settings
         with gr.Blocks(title=s.title, analytics_enabled=False, fill_width=embed) as demo:
-            if not embed:
-                _html(f"<h1>{esc(s.title)}</h1>", elem_classes=["rag-title"])
+            _html(f"<h1>{esc(s.title)}</h1>", elem_classes=["rag-embed-title" if embed else "rag-title"])
             session = gr.State(Session(), time_to_live=SESSION_TTL_S)
             with gr.Row(equal_height=False):
                 with gr.Column(scale=3, min_width=300):
@@ -195,8 +190,10 @@ class Chat:
                         buttons=["copy"], feedback_options=("Like", "Dislike", *DISLIKE_REASONS), layout="bubble",
                         allow_file_downloads=False)
                     with gr.Row():
-                        box = gr.Textbox(elem_id="question", show_label=False, scale=5, lines=1,
-                                         max_length=s.max_question_chars, autofocus=not embed,
+                        # Not autofocus=True: Gradio re-runs it on every re-render (a resize, a zoom), pulling
+                        # focus back from wherever the reader is; chat.js focuses the box once on load.
+                        box = gr.Textbox(elem_id="question", label="Your question", show_label=False, scale=5, lines=1,
+                                         max_length=s.max_question_chars, elem_classes=[] if embed else ["rag-autofocus"],
                                          placeholder="Ask a question about this story")
                         ask = gr.Button("Ask", elem_id="ask", variant="primary", scale=1, min_width=80)
                     examples = gr.Dataset(elem_id="examples", label="Example questions", components=["textbox"],
@@ -204,7 +201,7 @@ class Chat:
                                           samples_per_page=12)
                     _html(f"<p>{esc(s.disclaimer)}</p>", elem_classes=["rag-disclaimer"])
                 with gr.Column(scale=2, min_width=260):
-                    sources = _html("", elem_id="sources")
+                    sources = _html(sources_panel([]), elem_id="sources")
             outputs = [chat, sources, box, session]
             gr.on([box.submit, ask.click], self.respond, [box, session], outputs, api_name="ask",
                   concurrency_limit=s.workers)

@@ -64,6 +64,7 @@ def chunk_article(article: Article, size: int = 160, overlap: int = 40, exclude_
             chunks.append(Chunk(
                 doc_id=article.doc_id, index=len(chunks), text=article.text[s:e], start=s, end=e,
                 section=section_at(s), title=article.title, url=article.url, published=article.published,
+                updated=article.updated, correction=article.correction,
             ))
     return chunks
 

@@ -26,30 +26,21 @@ def _settings(args) -> Settings:
 
 
 def cmd_ingest(args) -> int:
-    from .embedding import Embedder
-    from .ingest import ingest
-    from .store import Store, lock_path, set_aside, write_lock
+    from .ingest import check_sources, is_url
 
     s = _settings(args)
-    paths = [Path(p) for p in args.paths] or [s.corpus_dir]
+    urls = [p for p in args.paths if is_url(p)]
+    paths = [Path(p) for p in args.paths if not is_url(p)] or ([] if urls else [s.corpus_dir])
+    check_sources(paths)  # before the model loads and the store is opened (or created)
+    from .embedding import Embedder
+
     embedder = Embedder.from_settings(s)
-    where = s.chroma_url or str(s.store_dir)
-    # The lock comes first: two clients opening one Chroma folder for writing can block each other for minutes.
-    with write_lock(lock_path(s.store_dir, s.chroma_url), where):
-        try:
-            store = Store.open(s.store_dir, url=s.chroma_url, create=True)
-        except StoreCorrupt:
-            if not args.rebuild or s.chroma_url:
-                raise
-            moved = set_aside(s.store_dir)
-            print(f"moved the unreadable store to {for_log(str(moved))}", file=sys.stderr)
-            store = Store.open(s.store_dir, create=True)
-        report = ingest(paths, store, embedder, chunk_tokens=s.chunk_tokens, chunk_overlap=s.chunk_overlap,
-                        exclude_faq=s.exclude_faq, max_file_bytes=int(s.max_file_mb * 1_000_000),
-                        rebuild=args.rebuild, progress=None)
+    if args.watch:
+        return _watch(args, s, paths, urls, embedder)
+    report = _ingest_once(args, s, paths, urls, embedder, args.rebuild)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False))
-        return 0
+        return 1 if report.failed else 0
     if report.rebuilt:
         print(f"rebuilt the store: {report.rebuilt}", file=sys.stderr)
     if report.recovered:
@@ -57,7 +48,46 @@ def cmd_ingest(args) -> int:
     for sk in report.skipped:  # file names can hold newlines and terminal escapes
         print(f"skipped {for_log(sk.path, 0)}: {for_log(sk.reason, 0)}", file=sys.stderr)
     print(report.summary())
-    return 0
+    for f in report.failed:
+        print(f"error: cannot ingest {for_log(f.path, 0)}: {for_log(f.reason, 0)}", file=sys.stderr)
+    return 1 if report.failed else 0
+
+
+def _watch(args, s, paths, urls, embedder) -> int:
+    """Ingest again every interval, one line per cycle; a cycle that fails is logged and the next one tried."""
+    import time
+
+    interval = args.interval if args.interval is not None else s.watch_interval
+    rebuild = args.rebuild  # the first cycle only
+    while True:
+        try:
+            report = _ingest_once(args, s, paths, urls, embedder, rebuild)
+            rebuild = False
+            line = report.summary() + "".join(f"; cannot ingest {f.path}: {f.reason}" for f in report.failed)
+        except RagError as e:  # a busy store, a server down: the next cycle tries again
+            line = f"error: {e}"
+        print(f"{time.strftime('%Y-%m-%dT%H:%M:%S%z')} {for_log(line, 0)}", flush=True)
+        time.sleep(interval)
+
+
+def _ingest_once(args, s, paths, urls, embedder, rebuild: bool):
+    from .ingest import ingest
+    from .store import Store, lock_path, set_aside, write_lock
+
+    where = s.chroma_url or str(s.store_dir)
+    # The lock comes first: two clients opening one Chroma folder for writing can block each other for minutes.
+    with write_lock(lock_path(s.store_dir, s.chroma_url), where):
+        try:
+            store = Store.open(s.store_dir, url=s.chroma_url, create=True)
+        except StoreCorrupt:
+            if not rebuild or s.chroma_url:
+                raise
+            moved = set_aside(s.store_dir)
+            print(f"moved the unreadable store to {for_log(str(moved))}", file=sys.stderr)
+            store = Store.open(s.store_dir, create=True)
+        return ingest(paths, store, embedder, chunk_tokens=s.chunk_tokens, chunk_overlap=s.chunk_overlap,
+                      exclude_faq=s.exclude_faq, max_file_bytes=int(s.max_file_mb * 1_000_000),
+                      rebuild=rebuild, progress=None, urls=urls, fetch=s.fetch)
 
 
 def _print_answer(ans, out=sys.stdout) -> None:
@@ -268,14 +298,22 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     ing = sub.add_parser("ingest", help="load articles into the store (only what changed)",
-                         description="Load articles into the store; unchanged ones cost nothing.\n\n"
-                                     "example: rag ingest corpus/ --exclude-faq",
+                         description="Load articles into the store; unchanged ones cost nothing. Sources are\n"
+                                     "files, folders, or URLs of RSS/Atom feeds, sitemaps and article pages.\n\n"
+                                     "example: rag ingest corpus/ --exclude-faq\n"
+                                     "         rag ingest https://news.example/feed.xml https://news.example/news-sitemap.xml\n"
+                                     "         rag ingest --watch https://news.example/feed.xml --interval 600",
                          formatter_class=argparse.RawDescriptionHelpFormatter)
-    ing.add_argument("paths", nargs="*", help="files or folders (default: corpus/)")
+    ing.add_argument("paths", nargs="*", metavar="SOURCE",
+                     help="files, folders, or feed, sitemap or page URLs (default: corpus/)")
     ing.add_argument("--store", help="store folder (default: data/store, or RAG_STORE)")
     ing.add_argument("--exclude-faq", action="store_true", help="leave FAQ blocks out of the index")
     ing.add_argument("--rebuild", action="store_true", help="drop the store and build it again")
     ing.add_argument("--json", action="store_true", help="print the report as JSON")
+    ing.add_argument("--watch", action="store_true",
+                     help="ingest again every --interval seconds (new or changed articles only), one line per cycle")
+    ing.add_argument("--interval", type=float, metavar="SECONDS",
+                     help="seconds between --watch cycles (default: 900, or RAG_WATCH_INTERVAL)")
     ing.set_defaults(func=cmd_ingest)
 
     ask = sub.add_parser("ask", help="answer a question with cited passages",

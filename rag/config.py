@@ -5,6 +5,7 @@ Core functions take explicit arguments; only edges call `Settings.from_env()`.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import get_type_hints
@@ -97,6 +98,19 @@ def parse_origins(value) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+def _allow_private(value: str) -> tuple[str, ...]:
+    """RAG_FETCH_ALLOW_PRIVATE: 1 (every host), 0, or comma-separated host names (an intranet CMS)."""
+    v = value.strip().lower()
+    if v in ("1", "true", "yes", "*"):
+        return ("*",)
+    if v in ("0", "false", "no"):
+        return ()
+    hosts = tuple(h.strip().strip("[]") for h in v.split(",") if h.strip())
+    if not hosts or not all(re.fullmatch(r"[a-z0-9._-]+|[0-9a-f:.]+", h) for h in hosts):
+        raise ValueError(value)
+    return hosts
+
+
 def setting(env: str, help: str, default=MISSING, *, factory=None, parse=None, shown: str = ""):
     """Declare one setting: its RAG_* variable, what it means, its default.
 
@@ -176,6 +190,21 @@ class Settings:
     workers: int = setting("RAG_WORKERS", "answers computed at the same time, per entry point", 2)
     queue_size: int = setting("RAG_QUEUE_SIZE", "chat questions waiting before new ones are turned away", 32)
     max_body_kb: int = setting("RAG_MAX_BODY_KB", "largest accepted request body in KB", 64)
+    # fetching feeds, sitemaps and pages (rag ingest URL, rag/crawl/), which see them as `FetchSettings`
+    fetch_allow_private: tuple[str, ...] = setting(
+        "RAG_FETCH_ALLOW_PRIVATE", "1 lets rag ingest fetch from private and loopback addresses (tests, an intranet "
+        "CMS), or only from the comma-separated host names given; link-local addresses such as 169.254.169.254 are "
+        "always refused", (), parse=_allow_private, shown="none, public addresses only")
+    fetch_timeout: float = setting("RAG_FETCH_TIMEOUT", "seconds one fetched page, feed or sitemap may take", 20.0,
+                                   parse=_positive(float))
+    fetch_max_mb: float = setting("RAG_FETCH_MAX_MB", "larger fetched pages, feeds and sitemaps are skipped", 5.0,
+                                  parse=_positive(float))
+    fetch_concurrency: int = setting("RAG_FETCH_CONCURRENCY", "requests rag ingest has open at once", 4,
+                                     parse=_positive(int))
+    fetch_max_pages: int = setting("RAG_FETCH_MAX_PAGES", "most articles taken from one feed or sitemap, newest "
+                                                          "first", 500, parse=_positive(int))
+    watch_interval: float = setting("RAG_WATCH_INTERVAL", "seconds between the polls of rag ingest --watch", 900.0,
+                                    parse=_positive(float))
     feedback_path: Path = setting("RAG_FEEDBACK", "SQLite file of readers' like/dislike and, unless RAG_ANALYTICS_URL "
                                   "is set, of the question log", ROOT / "data" / "feedback.sqlite3")
     admin_token: Secret = setting("RAG_ADMIN_TOKEN", "editors' token, as Authorization: Bearer TOKEN: the editors' page "
@@ -214,6 +243,24 @@ class Settings:
                            timeout=self.llm_timeout, max_tokens=self.llm_max_tokens,
                            llamacpp_model=self.llamacpp_model, llamacpp_threads=self.llamacpp_threads,
                            llamacpp_ctx=self.llamacpp_ctx)
+
+    @property
+    def fetch(self) -> "FetchSettings":
+        """What fetching from the web needs (rag/crawl/)."""
+        return FetchSettings(allow_private=self.fetch_allow_private, timeout=self.fetch_timeout,
+                             max_bytes=int(self.fetch_max_mb * 1_000_000), concurrency=self.fetch_concurrency,
+                             max_pages=self.fetch_max_pages)
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """The fetching part of `Settings` (made by `Settings.fetch`, which holds the defaults)."""
+
+    allow_private: tuple[str, ...]  # host names that may resolve to private addresses; "*" for all
+    timeout: float
+    max_bytes: int
+    concurrency: int
+    max_pages: int
 
 
 @dataclass(frozen=True)

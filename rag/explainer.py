@@ -218,7 +218,8 @@ class Explainer:
                     citations.append(Citation(
                         n=index[key], doc_id=ch.doc_id, title=ch.title, url=ch.url, quote=ev.quote,
                         start=ev.start, end=ev.end, score=round(request.hits[ev.passage - 1].score * 60, 4),
-                        published=ch.published, section=ch.section))
+                        published=ch.published, section=ch.section, updated=ch.updated,
+                        correction=ch.correction))
                 marks.append(f"[{index[key]}]")
             sentences.append(f"{text} {''.join(marks)}")
         dropped = list(checked.dropped)

@@ -3,7 +3,9 @@
 An unchanged article costs a hash comparison; a changed one has its chunks
 replaced; an article whose file is gone from an ingested folder is removed.
 A file that cannot be read is skipped and reported, and its stored version
-(if any) is kept: bad input never loses what the store already had.
+(if any) is kept: bad input never loses what the store already had. URLs (feeds,
+sitemaps, pages) are fetched by rag/crawl/ into the same articles; a source that
+does not exist is an error before anything is touched.
 """
 from __future__ import annotations
 
@@ -14,7 +16,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .chunking import CHUNKER_VERSION, chunk_article
+from .config import FetchSettings, Settings
 from .embedding import Embedder
+from .errors import RagError
 from .facts import VERSION as FACTS_VERSION, article_facts
 from .loaders import LoadResult, iter_files, load_file
 from .store import SCHEMA, Store
@@ -31,11 +35,14 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    failed: list[Skipped] = field(default_factory=list)  # URLs given that could not be fetched or read at all
     recovered: list[str] = field(default_factory=list)
     chunks_embedded: int = 0
     sentences_embedded: int = 0
     rebuilt: str = ""
     seconds: float = 0.0
+    requests: int = 0  # HTTP responses received (URL sources)
+    not_modified: int = 0  # of them, 304s: pages unchanged since the last run
 
     def summary(self) -> str:
         line = (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
@@ -46,6 +53,8 @@ class IngestReport:
     def to_dict(self) -> dict:
         return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
                 "removed": self.removed, "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+                "failed": [{"url": s.path, "reason": s.reason} for s in self.failed],
+                "requests": self.requests, "not_modified": self.not_modified,
                 "recovered": self.recovered, "chunks_embedded": self.chunks_embedded,
                 "sentences_embedded": self.sentences_embedded, "rebuilt": self.rebuilt,
                 "seconds": round(self.seconds, 3)}
@@ -58,10 +67,26 @@ def fingerprint(embedder: Embedder, chunk_tokens: int, chunk_overlap: int, exclu
             "exclude_faq": exclude_faq, "facts": FACTS_VERSION}
 
 
+def is_url(source: str) -> bool:
+    """Whether a source given to `rag ingest` is a URL (it has a scheme) rather than a path."""
+    return "://" in source
+
+
+def check_sources(paths: list[Path]) -> None:
+    """A path that does not exist is a mistake (a typo in a CI job), not an empty corpus."""
+    for p in paths:
+        if not p.exists():
+            raise RagError(f"{p} does not exist: give files or folders of articles, or http(s) URLs of feeds, "
+                           f"sitemaps or pages")
+
+
 def ingest(paths: list[Path], store: Store, embedder: Embedder, *, chunk_tokens: int = 160,
            chunk_overlap: int = 40, exclude_faq: bool = False, max_file_bytes: int = 20_000_000,
-           rebuild: bool = False, progress: bool | None = None) -> IngestReport:
-    """Bring the store in line with the articles under `paths`."""
+           rebuild: bool = False, progress: bool | None = None, urls: list[str] = (),
+           fetch: FetchSettings | None = None) -> IngestReport:
+    """Bring the store in line with the articles under `paths` and those `urls` lead to (`fetch`: how
+    to fetch them, required with `urls`)."""
+    check_sources(paths)
     t0 = time.perf_counter()
     report = IngestReport()
     want = fingerprint(embedder, chunk_tokens, chunk_overlap, exclude_faq)
@@ -80,6 +105,7 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, *, chunk_tokens:
         if manifest is None or report.recovered:
             manifest = store.manifest(sigs=True)
         loaded, untouched, sigs = _load(paths, manifest, max_file_bytes)
+        web = _crawl(urls, fetch, store, manifest, loaded, report) if urls else None
         report.skipped = loaded.skipped
         report.unchanged.extend(untouched)
 
@@ -94,6 +120,8 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, *, chunk_tokens:
                 (report.updated if old and old["version"] else report.added).append(a.doc_id)
 
         _write(todo, store, embedder, chunk_tokens, chunk_overlap, exclude_faq, report, progress)
+        if web:  # after the articles: validators must never describe a page the store does not hold
+            store.remember_fetches(web.remember)
 
         store.set_file_sigs({a.doc_id: sigs[a.path] for a in loaded.articles if sigs.get(a.path)})
         present = {a.doc_id for a in loaded.articles} | set(untouched)
@@ -112,6 +140,24 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, *, chunk_tokens:
             store.bump_generation()
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _crawl(urls, fetch, store, manifest, loaded: LoadResult, report: IngestReport):
+    """Fetch what `urls` lead to and add it to `loaded`; pages a 304 showed unchanged go to the report."""
+    from .crawl import crawl
+
+    known = {d for d, m in manifest.items() if m["version"] and not m["pending"]}
+    web = crawl(list(urls), fetch or Settings().fetch, store.fetch_memory(), known)
+    files = {a.doc_id: a.path for a in loaded.articles}
+    for a in web.articles:  # a file naming the same canonical URL keeps the article
+        if a.doc_id in files:
+            loaded.skipped.append(Skipped(a.doc_id, f"duplicate article id (also in {files[a.doc_id]})"))
+        else:
+            loaded.articles.append(a)
+    loaded.skipped.extend(web.skipped)
+    report.unchanged.extend(d for d in web.unchanged if d not in files)
+    report.failed, report.requests, report.not_modified = web.failed, web.requests, web.not_modified
+    return web
 
 
 def _real(path: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 # --------------------------------------------------------------------------- URLs
 
@@ -32,6 +32,23 @@ def safe_url(url: str) -> str:
     if u.scheme not in ("http", "https") or not u.hostname or "@" in u.netloc:
         return ""
     return url
+
+
+def canonical_url(url: str) -> str:
+    """An article's identity: the URL if `safe_url` accepts it, with scheme and host lower-cased, the
+    default port, the fragment and tracking parameters (utm_*, fbclid, gclid, ref, ...) removed and the
+    other query parameters sorted; else "". The same story reached from a feed, a sitemap and a shared
+    link is one article."""
+    url = safe_url(url)
+    if not url:
+        return ""
+    from courlan import normalize_url  # its tracker list is maintained from the ad-blocking filter lists
+
+    try:
+        clean = normalize_url(url, strict=False)
+    except ValueError:
+        return ""
+    return safe_url(urlunsplit(urlsplit(clean)._replace(fragment="")))
 
 
 # --------------------------------------------------------------------------- invisible characters

@@ -197,13 +197,15 @@ class CitationOut(BaseModel):
     n: int
     doc_id: str
     title: str
-    url: str
+    url: str = Field(description="The article's canonical URL (tracking parameters removed); empty when it has none.")
     quote: str = Field(description="Verbatim text of the article at [start, end).")
     start: int
     end: int
     score: float
-    published: str = ""
+    published: str = Field("", description="The article's publication date, ISO 8601, when known.")
     section: str = ""
+    updated: str = Field("", description="When the article was last updated, ISO 8601, when it says so.")
+    correction: str = Field("", description="The article's correction notes, when it has any.")
 
 
 class AnswerOut(BaseModel):
@@ -311,35 +313,74 @@ def api_app(explainer: Explainer, settings: Settings, questions: QuestionLog | N
 
 def _add_docs(app: FastAPI) -> None:
     """Swagger UI from the swagger-ui-bundle package: the docs page loads nothing from a CDN."""
+    import re
+    from importlib import resources
+
     from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
     from fastapi.staticfiles import StaticFiles
     from swagger_ui_bundle import swagger_ui_path
 
     app.mount("/docs/assets", StaticFiles(directory=swagger_ui_path), name="swagger-assets")
+    # Swagger UI's page has no lang, no main landmark, an unnamed select, nested links and low-contrast
+    # labels; rag/assets/api_docs_head.html mends what Swagger UI leaves to the page.
+    mend = (resources.files("rag") / "assets" / "api_docs_head.html").read_text(encoding="utf-8")
 
     @app.get("/docs", include_in_schema=False)
     def docs(request: Request):
         root = request.scope.get("root_path", "").rstrip("/")
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url=f"{root}/openapi.json", title="Newsroom explainer API",
             swagger_js_url=f"{root}/docs/assets/swagger-ui-bundle.js",
             swagger_css_url=f"{root}/docs/assets/swagger-ui.css",
             swagger_favicon_url=f"{root}/docs/assets/favicon-32x32.png",
-            swagger_ui_parameters={"validatorUrl": None})
+            # no deep links: they are links nested inside Swagger UI's expand buttons
+            swagger_ui_parameters={"validatorUrl": None, "deepLinking": False})
+        html = re.sub(r"<html>", '<html lang="en">', page.body.decode(), count=1)
+        html = re.sub(r'<div id="swagger-ui">\s*</div>', '<main id="swagger-ui"></main>', html, count=1)
+        return HTMLResponse(html.replace("</head>", mend + "</head>", 1))
 
 
 # --------------------------------------------------------------------------- the app
 
 
+def _open_while_importing(settings: Settings):
+    """Open the store and load the models (and the spaCy pipeline the first question needs) on a
+    thread while the caller imports gradio: the two are the cold start, and much of each waits on
+    disk or runs in native code outside the GIL. Returns a function giving the Explainer (or raising
+    what opening raised)."""
+    box: dict = {}
+
+    def work():
+        try:
+            box["bot"] = Explainer.open(settings)
+            from .nlp import pipeline
+
+            pipeline()  # the first question would otherwise load it (~1.3 s) after "ready"
+        except BaseException as e:  # re-raised in the caller's thread, with its own traceback
+            box["error"] = e
+
+    t = threading.Thread(target=work, name="rag-open", daemon=True)
+    t.start()
+
+    def result() -> Explainer:
+        t.join()
+        if "error" in box:
+            raise box["error"]
+        return box["bot"]
+    return result
+
+
 def create_app(settings: Settings | None = None, explainer: Explainer | None = None) -> FastAPI:
     """The whole server as one ASGI app; opens the store and models unless `explainer` is given."""
+    settings = settings or Settings.from_env()
+    opened = _open_while_importing(settings) if explainer is None else None
     import gradio as gr
 
     from .admin import router as admin_router
-    from .chat import CSS, Chat
+    from .chat import CSS, HEAD, Chat
 
-    settings = settings or Settings.from_env()
-    explainer = explainer or Explainer.open(settings)
+    explainer = explainer or opened()
     limiter = RateLimiter(settings.rate_per_min, settings.rate_burst)
     feedback = FeedbackLog(database_url(settings))
     questions = QuestionLog.open(settings)  # the editors' question log (rag/analytics/), /admin reads it
@@ -351,7 +392,7 @@ def create_app(settings: Settings | None = None, explainer: Explainer | None = N
 
     chat = Chat(explainer, settings, feedback, limiter, questions)
     page = dict(footer_links=[], run_history=False, ssr_mode=False, pwa=False, mcp_server=False,
-                enable_monitoring=False, max_file_size=MAX_UPLOAD, show_error=False, css=CSS,
+                enable_monitoring=False, max_file_size=MAX_UPLOAD, show_error=False, css=CSS, head=HEAD,
                 server_name=settings.host, server_port=settings.port)
 
     @app.get("/embed", include_in_schema=False)

@@ -44,14 +44,22 @@ class Article:
     path: str = ""
     faq: tuple[QAPair, ...] = ()
     facts: str = ""  # rag.facts.ArticleFacts as JSON, added at ingest (not part of the content hash)
+    section: str = ""  # the desk or category the publisher files it under
+    language: str = ""  # as the page declares it: "en", "en-GB"
+    correction: str = ""  # the article's correction notes (they stay in `text` too), for its citations
 
     def content_hash(self) -> str:
         import hashlib
 
         h = hashlib.sha256()
+        # `updated` and `correction` only when set, so articles without them keep the versions they had
         for part in (self.doc_id, self.title, self.url, self.published, self.text):
             h.update(part.encode("utf-8"))
             h.update(b"\x00")
+        for part in (self.updated, self.correction):
+            if part:
+                h.update(part.encode("utf-8"))
+                h.update(b"\x00")
         return h.hexdigest()[:24]
 
 
@@ -69,6 +77,11 @@ class StoredArticle:
     path: str = ""
     dek: str = ""
     facts: str = ""  # rag.facts.ArticleFacts as JSON (see rag.facts)
+    updated: str = ""
+    correction: str = ""
+    byline: str = ""
+    section: str = ""
+    language: str = ""
 
 
 @dataclass(frozen=True)
@@ -92,6 +105,8 @@ class Chunk:
     title: str = ""
     url: str = ""
     published: str = ""
+    updated: str = ""
+    correction: str = ""  # the article's correction notes, shown with its citations
 
 
 @dataclass(frozen=True)
@@ -116,8 +131,10 @@ class Citation:
     start: int
     end: int
     score: float
-    published: str = ""
+    published: str = ""  # ISO 8601, when known
     section: str = ""
+    updated: str = ""  # ISO 8601, when the article says it was updated
+    correction: str = ""  # the article's correction notes, when it has any
 
 
 @dataclass(frozen=True)

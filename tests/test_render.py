@@ -132,3 +132,24 @@ def test_session_keeps_the_last_turns_and_their_ratings_aligned():
     for index, record in s.records.items():  # a like on message `index` still finds its own answer
         assert s.messages[index]["content"] == record.answer.answer.split(" ")[0]
     assert [t.question for t in s.history()][-1] == f"q{MAX_TURNS_KEPT + 4}" and len(s.history()) == 20
+
+
+def test_citation_ids_are_unique_and_every_kept_answer_keeps_its_sources():
+    import re as _re
+
+    from rag.chat import Record, Session
+    from rag.render import sources_panel
+
+    c = cite(title="Ferry <times>")
+    out = answer_html(Answer("One [1]. Two [1].", refused=False, citations=[c]), turn=2)
+    ids = _re.findall(r' id="([^"]+)"', out)
+    assert ids == ["turn-2", "src-2-1-ref", "src-2-1-q1", "src-2-1-ref2", "src-2-1-q2"]  # no id twice
+    assert 'title="Source 1: Ferry &lt;times&gt;"' in out and 'role="tooltip"' in out and "title=\"" + QUOTE not in out
+    s = Session()
+    for turn, q in ((1, "first?"), (2, "second?")):
+        a = Answer(f"{q} [1]", refused=False, citations=[c])
+        s.records[2 * turn - 1] = Record(q, a, turn, sources_html(a, turn, lambda d: TEXT, q))
+    panel = s.panel()
+    assert panel.index('id="src-2-1"') < panel.index('id="src-1-1"')  # newest first, the first still there
+    assert '<a class="back" href="#src-1-1-ref">' in panel and 'tabindex="-1"' in panel
+    assert '<h2 id="sources-head"' in sources_panel([]) and "appear here" in sources_panel([])

@@ -2,8 +2,8 @@
 import pytest
 
 from rag import loaders, render
-from rag.sanitize import (MARK, for_log, leading_markers, markers, safe_url, strip_ansi, strip_controls,
-                          strip_invisible, strip_markers)
+from rag.sanitize import (MARK, canonical_url, for_log, leading_markers, markers, safe_url, strip_ansi,
+                          strip_controls, strip_invisible, strip_markers)
 
 # ------------------------------------------------------------------------------ URLs
 
@@ -42,11 +42,30 @@ def test_safe_url_refuses_everything_else(url):
 @pytest.mark.parametrize("url", KEPT + REFUSED)
 def test_ingest_and_render_apply_the_same_url_rule(url, tmp_path):
     assert loaders.safe_url is render.safe_url is safe_url
-    # through the real loader: an article keeps its URL exactly when a link to it would be rendered
+    # through the real loader: an article keeps a URL exactly when a link to it would be rendered, and the
+    # URL it keeps (its identity) is the canonical form of that link
     (tmp_path / "a.json").write_text(__import__("json").dumps({"title": "T", "body": "Body text.", "url": url}))
     art = loaders.load_corpus([tmp_path]).articles[0]
-    assert art.url == safe_url(url)
-    assert art.doc_id == (safe_url(url) or "a.json#1")
+    assert art.url == canonical_url(url)
+    assert bool(art.url) == bool(safe_url(url)) and safe_url(art.url) == art.url
+    assert art.doc_id == (canonical_url(url) or "a.json#1")
+
+
+@pytest.mark.parametrize("url, canonical", [
+    ("https://news.example/2026/03/story?utm_source=rss&utm_medium=feed", "https://news.example/2026/03/story"),
+    ("HTTPS://News.Example:443/a?id=5&fbclid=x&gclid=y#comments", "https://news.example/a?id=5"),
+    ("http://news.example:80/a?b=2&a=1", "http://news.example/a?a=1&b=2"),  # parameters in one order
+    ("https://news.example:8443/a?page=2", "https://news.example:8443/a?page=2"),  # a real parameter stays
+    ("https://news.example/a#:~:text=quote", "https://news.example/a"),
+])
+def test_canonical_url_drops_what_does_not_name_the_article(url, canonical):
+    assert canonical_url(url) == canonical
+    assert canonical_url(canonical) == canonical
+
+
+@pytest.mark.parametrize("url", REFUSED)
+def test_canonical_url_refuses_what_safe_url_refuses(url):
+    assert canonical_url(url) == ""
 
 
 def test_safe_url_takes_none():

@@ -118,9 +118,9 @@ def test_quote_in_context_date_and_text_fragment_link(page):
     # the rest of its paragraph is shown around the highlighted quote
     assert "Extra night crossings will be added on Saturday." in source.inner_text()
     assert "2026-11-20" in source.inner_text()
-    link = source.locator("a").get_attribute("href")
+    link = source.locator("p.meta a").get_attribute("href")
     assert link.startswith("https://news.example/zorblax-ferry#:~:text=The%20harbour%20authority")
-    assert "noopener" in source.locator("a").get_attribute("rel")
+    assert "noopener" in source.locator("p.meta a").get_attribute("rel")
 
 
 def test_clicking_an_example_asks_it(page):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
+from importlib import resources
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -27,7 +27,7 @@ from ..explainer import Explainer
 from ..feedback import FeedbackLog
 from . import page
 
-HERE = Path(__file__).resolve().parent
+ASSETS = resources.files("rag") / "assets"  # admin.js, admin.css beside the chat's
 PRIVATE = {"cache-control": "no-store", "x-frame-options": "DENY"}
 OFF = ("The editors' page is off: set RAG_ADMIN_TOKEN to a long random value and restart the server.")
 DENIED = ("Send the editors' token as Authorization: Bearer $RAG_ADMIN_TOKEN (on the page: enter it once).")
@@ -66,12 +66,12 @@ def router(explainer: Explainer, settings: Settings, feedback: FeedbackLog, ques
 
     @r.get("/admin/admin.js")
     def script():
-        return Response((HERE / "admin.js").read_text(encoding="utf-8"), media_type="text/javascript",
+        return Response((ASSETS / "admin.js").read_text(encoding="utf-8"), media_type="text/javascript",
                         headers={"cache-control": "no-cache"})
 
     @r.get("/admin/admin.css")
     def style():
-        return Response((HERE / "admin.css").read_text(encoding="utf-8"), media_type="text/css",
+        return Response((ASSETS / "admin.css").read_text(encoding="utf-8"), media_type="text/css",
                         headers={"cache-control": "no-cache"})
 
     @r.get("/admin/api/report")

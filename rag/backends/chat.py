@@ -78,7 +78,7 @@ class ChatBackend(Backend):
     def generate(self, request: Request) -> Iterator[str]:
         messages = load_prompt("answer").messages(passages=quote_passages(request.passages),
                                                   question=request.query)
-        yield from self.chat(messages, self.settings.max_tokens, cites=len(request.passages))
+        yield from without_reasoning(self.chat(messages, self.settings.max_tokens, cites=len(request.passages)))
 
     def condense(self, question: str, history: list[Turn]) -> str:
         """Ask the model for a standalone question; keep it only if it invents no names or numbers."""
@@ -90,14 +90,51 @@ class ChatBackend(Backend):
             if t.answer:
                 lines.append("Assistant: " + strip_markers(t.answer)[:600])
         conversation = _TAG.sub(" ", "\n".join(lines))
-        reply = "".join(self.chat(load_prompt("condense").messages(conversation=conversation, question=question),
-                                  CONDENSE_MAX_TOKENS))
+        reply = "".join(without_reasoning(self.chat(
+            load_prompt("condense").messages(conversation=conversation, question=question), CONDENSE_MAX_TOKENS)))
         rewrite = _first_line(reply)
         problem = _rewrite_problem(rewrite, question, history)
         if problem:
             log.info("kept the follow-up heuristic: the model's standalone question %s", problem)
             return heuristic_condense(question, history)
         return rewrite
+
+
+_OPEN = re.compile(r"<\s*(think|thinking|reasoning)\s*>", re.I)
+_CLOSE = {"think": re.compile(r"<\s*/\s*think\s*>", re.I), "thinking": re.compile(r"<\s*/\s*thinking\s*>", re.I),
+          "reasoning": re.compile(r"<\s*/\s*reasoning\s*>", re.I)}
+_HOLD = 16  # the longest tag we look for, so a tag split across two streamed pieces is still seen
+
+
+def without_reasoning(pieces: Iterator[str]) -> Iterator[str]:
+    """The reply without reasoning blocks (`<think>…</think>`, as reasoning models such as DeepSeek-R1 or
+    Qwen3 write them), while streaming: nothing inside a block is passed on, and an unterminated block
+    is dropped to the end. It runs before anything is parsed, so reasoning never becomes a draft sentence."""
+    buf, inside = "", None
+    for piece in pieces:
+        buf += piece
+        while True:
+            if inside:
+                m = _CLOSE[inside].search(buf)
+                if not m:
+                    buf = buf[-_HOLD:]  # keep only what could be the start of the closing tag
+                    break
+                buf, inside = buf[m.end():], None
+            else:
+                m = _OPEN.search(buf)
+                if m:
+                    if m.start():
+                        yield buf[:m.start()]
+                    buf, inside = buf[m.end():], m.group(1).lower()
+                    continue
+                lt = buf.rfind("<")
+                cut = lt if lt >= 0 and len(buf) - lt < _HOLD else len(buf)
+                if cut:
+                    yield buf[:cut]
+                buf = buf[cut:]
+                break
+    if buf and not inside:
+        yield buf
 
 
 def _first_line(reply: str) -> str:

@@ -11,9 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..sanitize import safe_url, strip_invisible
+from ..sanitize import canonical_url, strip_invisible
 from ..types import Article, Block, QAPair, Skipped
 
+# A note that the article was corrected: kept in the text, and recorded on the article for its citations.
+_CORRECTION = re.compile(r"^\W{0,3}(corrections?|clarifications?)\b\s*[:.\u2014\u2013-]|\ban earlier version of this "
+                         r"(article|story|report|piece)\b", re.I)
 _FAQ_HEADING = re.compile(r"^\s*(frequently asked questions|faqs?|questions and answers|q\s*&\s*a)\s*:?\s*$", re.I)
 
 # A format's loader: (file text, path relative to the corpus root, resolved path) -> articles, records skipped.
@@ -53,8 +56,8 @@ def one_article(parse: Callable[[str], Draft]) -> Loader:
 
 
 def finish(draft: Draft, fallback_id: str, path: str) -> Article:
-    """The article of a draft: its doc_id is its URL if that is safe to link, else `fallback_id`."""
-    draft.meta["url"] = safe_url(draft.meta.get("url", ""))
+    """The article of a draft: its doc_id is its canonical URL if that is safe to link, else `fallback_id`."""
+    draft.meta["url"] = canonical_url(draft.meta.get("url", ""))
     return _build(draft, draft.meta["url"] or fallback_id, path)
 
 
@@ -110,20 +113,54 @@ def _build(draft: Draft, doc_id: str, path: str) -> Article:
             emit(text, section, "paragraph")
     close_pair()
     m = {k: strip_invisible(v) for k, v in draft.meta.items()}
+    correction = one_line(m.get("correction", "")) or " ".join(
+        one_line(t) for k, t in draft.parts if k == "paragraph" and _CORRECTION.search(t))
     return Article(
         doc_id=doc_id,
         title=title,
         text="".join(pieces),
         blocks=tuple(blocks),
         url=m.get("url", ""),
-        published=m.get("published", ""),
-        updated=m.get("updated", ""),
+        published=iso_date(m.get("published", "")),
+        updated=iso_date(m.get("updated", "")),
         byline=m.get("byline", ""),
         source=m.get("source", ""),
         dek=dek,
         path=path,
         faq=tuple(faq),
+        section=one_line(m.get("section", ""))[:120],
+        language=one_line(m.get("language", ""))[:20],
+        correction=correction[:600],
     )
+
+
+def iso_date(value: str) -> str:
+    """A date or date-time as ISO 8601 ("2026-03-04", "2026-03-04T09:30:00+00:00"), whatever form it came in
+    (RFC 822 from feeds, "March 4, 2026" from front matter); text that holds no year is kept as it is."""
+    value = one_line(value)
+    if not value or not re.search(r"\b\d{4}\b", value):
+        return value
+    import datetime as dt
+
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            from email.utils import parsedate_to_datetime
+
+            parsed = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            try:
+                from dateutil import parser
+
+                parsed = parser.parse(value, default=dt.datetime(1, 1, 1))
+            except (ValueError, OverflowError):
+                return value
+    if parsed.year == 1:  # dateutil found no year after all
+        return value
+    if ":" not in value:  # no time of day was given: do not invent midnight
+        return parsed.date().isoformat()
+    return parsed.isoformat()
 
 
 def one_line(text: str) -> str:
@@ -165,6 +202,9 @@ META_KEYS = {
     "updated": ("updated", "updated_at", "modified", "dateModified", "last_modified"),
     "byline": ("byline", "author", "authors", "by", "creator"),
     "source": ("source", "publisher", "publication", "outlet", "site_name"),
+    "section": ("section", "category", "desk"),
+    "language": ("language", "lang", "inLanguage"),
+    "correction": ("correction", "corrections"),
 }
 DEK_KEYS = ("dek", "summary", "description", "subtitle", "subhead", "standfirst", "excerpt", "abstract")
 

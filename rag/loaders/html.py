@@ -17,6 +17,13 @@ _HIDDEN_STYLE = re.compile(r"display:none|visibility:hidden|font-size:0(?![.\d]*
 _HIDDEN_CLASS = {"hidden", "d-none", "sr-only", "visually-hidden", "screen-reader-text", "invisible"}
 
 
+def hidden(attrs: dict) -> bool:
+    """Whether an element with these (lower-cased) attributes is hidden from readers."""
+    return "hidden" in attrs or attrs.get("aria-hidden") == "true" or bool(
+        _HIDDEN_STYLE.search((attrs.get("style") or "").replace(" ", "").lower())
+        or _HIDDEN_CLASS & set((attrs.get("class") or "").lower().split()))
+
+
 class _HTMLText(HTMLParser):
     """Collects the main text and news metadata of a page; drops scripts and chrome."""
 
@@ -51,10 +58,7 @@ class _HTMLText(HTMLParser):
             self.meta.setdefault("time", a["datetime"])
         if tag == "title":
             self._in_title = True
-        hidden = "hidden" in a or a.get("aria-hidden") == "true" or bool(
-            _HIDDEN_STYLE.search(a.get("style", "").replace(" ", "").lower())
-            or _HIDDEN_CLASS & set(a.get("class", "").lower().split()))
-        if tag in self.SKIP or hidden:
+        if tag in self.SKIP or hidden(a):
             if tag not in {"br", "img", "input", "hr", "meta", "link"}:
                 self._skip += 1
                 self._hidden_stack.append(tag)

@@ -8,6 +8,7 @@ generation in the collection metadata) and `sentences` (vectors of quotable sent
     records.py    article records and chunks: crash-safe replacement, reads
     manifest.py   article versions, settings fingerprint, generation
     sentences.py  the sentence-vector table
+    fetches.py    what the last fetch of each URL returned (ETag, Last-Modified), for conditional requests
     lock.py       the writer lock (one file per store)
     folder.py     an embedded store's folder: set aside when unreadable, swept after a rebuild
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from ..types import Article, Chunk, StoredArticle
 from .chroma import Chroma
+from .fetches import FETCHES, Fetches
 from .folder import set_aside, sweep_segments
 from .lock import lock_path, write_lock
 from .manifest import Manifest
@@ -39,6 +41,7 @@ class Store:
         self.where = db.where
         self._lock_path = lock
         self._sentences = Sentences(db)
+        self._fetches = Fetches(db)
         self._connect(create)
 
     def _connect(self, create: bool = False) -> None:
@@ -89,7 +92,8 @@ class Store:
     def reset(self) -> None:
         """Drop everything (used when settings change and a rebuild is asked for)."""
         self._sentences.forget()
-        for name in (CHUNKS, ARTICLES, SENTENCES):
+        self._fetches.forget()  # else the next ingest would get 304s for pages the store no longer has
+        for name in (CHUNKS, ARTICLES, SENTENCES, FETCHES):
             self._db.drop(name)
         self._connect(create=True)
         if not self._db.url:
@@ -122,6 +126,14 @@ class Store:
 
     def prune_sentences(self, doc_id: str, keep_version: str = "") -> None:
         self._sentences.prune(doc_id, keep_version)
+
+    def fetch_memory(self) -> dict[str, dict]:
+        """url -> what its last fetch returned (see fetches.py)."""
+        return self._fetches.all()
+
+    def remember_fetches(self, rows: list[dict]) -> None:
+        """Keep the validators of fetched URLs; call only once the articles they led to are stored."""
+        self._fetches.put(rows)
 
     # ------------------------------------------------------------------ reading
 

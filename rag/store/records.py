@@ -117,7 +117,8 @@ class Records:
                 out.append((cid, Chunk(
                     doc_id=meta["doc_id"], index=int(meta["index"]), text=doc, start=int(meta["start"]),
                     end=int(meta["end"]), section=meta.get("section", ""), title=meta.get("title", ""),
-                    url=meta.get("url", ""), published=meta.get("published", ""))))
+                    url=meta.get("url", ""), published=meta.get("published", ""), updated=meta.get("updated", ""),
+                    correction=meta.get("correction", ""))))
         return out
 
     def article(self, doc_id: str) -> StoredArticle | None:
@@ -135,12 +136,14 @@ class Records:
 
 def _chunk_meta(c: Chunk, version: str) -> dict:
     return {"doc_id": c.doc_id, "index": c.index, "start": c.start, "end": c.end, "section": c.section,
-            "title": c.title, "url": c.url, "published": c.published, "version": version}
+            "title": c.title, "url": c.url, "published": c.published, "updated": c.updated,
+            "correction": c.correction, "version": version}
 
 
 def _article_meta(a: Article, version: str, pending: str) -> dict:
     return {"doc_id": a.doc_id, "title": a.title, "url": a.url, "published": a.published,
             "updated": a.updated, "byline": a.byline, "source": a.source, "dek": a.dek, "path": a.path,
+            "section": a.section, "language": a.language, "correction": a.correction,
             "version": version, "pending": pending,
             "faq": json.dumps([[p.question, p.answer, p.q_start, p.a_start] for p in a.faq]), "facts": a.facts}
 
@@ -149,4 +152,6 @@ def _stored(m: dict, text: str) -> StoredArticle:
     faq = tuple(QAPair(q, a, int(qs), int(as_)) for q, a, qs, as_ in json.loads(m.get("faq") or "[]"))
     return StoredArticle(doc_id=m["doc_id"], title=m.get("title", ""), text=text or "", url=m.get("url", ""),
                          published=m.get("published", ""), version=m.get("version", ""), faq=faq,
-                         path=m.get("path", ""), dek=m.get("dek", ""), facts=m.get("facts", ""))
+                         path=m.get("path", ""), dek=m.get("dek", ""), facts=m.get("facts", ""),
+                         updated=m.get("updated", ""), correction=m.get("correction", ""),
+                         byline=m.get("byline", ""), section=m.get("section", ""), language=m.get("language", ""))
