@@ -16,6 +16,7 @@ import gradio as gr
 
 from .errors import BadQuestion, RagError
 from .explainer import Explainer
+from .analytics import QuestionLog
 from .feedback import FeedbackLog
 from .limits import RateLimiter, client_key
 from .question import validate
@@ -24,6 +25,9 @@ from .types import Answer, Turn
 
 log = logging.getLogger("rag")
 
+# What a reader can say about a disliked answer (Gradio lists them under a flag icon): fixed
+# choices, so no free text with personal data reaches the editors' log.
+DISLIKE_REASONS = ("Wrong or not in the sources", "Does not answer my question", "Out of date", "Hard to understand")
 MAX_TURNS_KEPT = 50  # per session; older turns leave the page and can no longer be rated
 SESSION_TTL_S = 6 * 3600
 
@@ -43,6 +47,7 @@ class Record:
     answer: Answer
     turn: int = 0
     sources: str = ""  # its part of the Sources panel, rendered once when the answer is final
+    answer_id: str = ""  # joins a rating to the question log
 
 
 @dataclass
@@ -86,8 +91,10 @@ def _html(value: str, **kw) -> gr.Markdown:
 class Chat:
     """The handlers behind the page; `blocks()` lays it out."""
 
-    def __init__(self, explainer: Explainer, settings, feedback: FeedbackLog, limiter: RateLimiter):
+    def __init__(self, explainer: Explainer, settings, feedback: FeedbackLog, limiter: RateLimiter,
+                 questions: QuestionLog | None = None):
         self.explainer, self.settings, self.feedback, self.limiter = explainer, settings, feedback, limiter
+        self.questions = questions
         self.examples = explainer.examples()
 
     # ------------------------------------------------------------------ handlers
@@ -132,7 +139,9 @@ class Chat:
             yield self._settle(session, msgs[:-1] + [_bot(notice_html(note, turn))]), session.panel(), gr.skip(), session
             return
         msgs[-1] = _bot(answer_html(answer, turn))
-        session.records[len(msgs) - 1] = Record(q, answer, turn, sources_html(answer, turn, self._article_text, q))
+        answer_id = self.questions.record(q, answer) if self.questions else ""
+        session.records[len(msgs) - 1] = Record(q, answer, turn, sources_html(answer, turn, self._article_text, q),
+                                                answer_id)
         msgs = self._settle(session, msgs)
         yield msgs, session.panel(), gr.skip(), session
 
@@ -155,9 +164,11 @@ class Chat:
         if self.limiter.hit("feedback:" + client_key(host)):
             return
         liked = data.liked
-        rating = "like" if liked is True else "dislike" if liked is False else str(liked or "cleared").lower()
+        # A reason (the options under the flag icon) is a dislike that says why.
+        reason = liked if liked in DISLIKE_REASONS else ""
+        rating = "like" if liked is True else "dislike" if liked is False or reason else str(liked or "cleared").lower()
         a = record.answer
-        self.feedback.add(rating, record.question, a.answer, a.citations, a.refused)
+        self.feedback.add(rating, record.question, a.answer, a.citations, a.refused, record.answer_id, reason)
 
     @staticmethod
     def clear():
@@ -176,7 +187,7 @@ class Chat:
                     chat = gr.Chatbot(
                         elem_id="chat", show_label=False, height=360 if embed else 460,
                         render_markdown=False, sanitize_html=True, allow_tags=False, latex_delimiters=[],
-                        buttons=["copy"], feedback_options=("Like", "Dislike"), layout="bubble",
+                        buttons=["copy"], feedback_options=("Like", "Dislike", *DISLIKE_REASONS), layout="bubble",
                         allow_file_downloads=False)
                     with gr.Row():
                         # Not autofocus=True: Gradio re-runs it on every re-render (a resize, a zoom), pulling

@@ -239,10 +239,11 @@ def cmd_serve(args) -> int:
 
 
 def cmd_feedback(args) -> int:
+    from .analytics import database_url
     from .feedback import FeedbackLog
 
     s = Settings.from_env(feedback_path=Path(args.file) if args.file else None)
-    rows = FeedbackLog(s.feedback_path).entries(limit=args.limit)
+    rows = FeedbackLog(s.feedback_path if args.file else database_url(s)).entries(limit=args.limit)
     if args.json:
         for r in rows:
             print(json.dumps(r, ensure_ascii=False))
@@ -252,9 +253,32 @@ def cmd_feedback(args) -> int:
         return 0
     for r in rows:
         print(f"{r['time']}  {r['rating']:<8} Q: {r['question']}")
+        if r["reason"]:
+            print(f"    Reason: {r['reason']}")
         print(f"    A: {r['answer']}")
         for c in r["citations"]:
             print(f"    [{c.get('n')}] \"{c.get('quote', '')}\" - {c.get('title', '')}")
+    return 0
+
+
+def cmd_gaps(args) -> int:
+    from .analytics import QuestionLog
+    from .analytics.groups import QuestionVectors
+    from .analytics.report import build, gaps_json, gaps_text, parse_since
+    from .embedding import Embedder
+
+    s = Settings.from_env()
+    since = parse_since(args.since)  # a typo fails before anything loads
+    embedder = None
+
+    def documents(texts):  # the model loads only when there are refusals to group
+        nonlocal embedder
+        embedder = embedder or Embedder.from_settings(s)
+        return embedder.documents(texts)
+
+    report = build(QuestionLog.open(s), None, QuestionVectors(documents), since=since, article=args.article or "",
+                   only_gaps=True)
+    print(json.dumps(gaps_json(report), ensure_ascii=False) if args.json else gaps_text(report))
     return 0
 
 
@@ -368,6 +392,17 @@ def build_parser() -> argparse.ArgumentParser:
     fb.add_argument("--json", action="store_true", help="one JSON object per line")
     fb.add_argument("--file", help="feedback file (default: data/feedback.sqlite3, or RAG_FEEDBACK)")
     fb.set_defaults(func=cmd_feedback)
+
+    gaps = sub.add_parser("gaps", help="questions readers asked that the coverage did not answer, grouped",
+                          description="Refused questions from the question log (RAG_ANALYTICS), grouped by meaning,\n"
+                                      "most frequent first: what the next article or FAQ entry should answer.\n\n"
+                                      "example: rag gaps --since 7d\n"
+                                      "         rag gaps --since 2026-11-01 --article ferry.md --json",
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+    gaps.add_argument("--since", default="7d", help="7d, 24h, 90m, 2w or a date (default: 7d)")
+    gaps.add_argument("--article", help="only questions asked in the embed on this article (its id)")
+    gaps.add_argument("--json", action="store_true", help="one JSON object, each group with a FAQ entry draft")
+    gaps.set_defaults(func=cmd_gaps)
     return p
 
 

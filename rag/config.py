@@ -205,10 +205,19 @@ class Settings:
                                                           "first", 500, parse=_positive(int))
     watch_interval: float = setting("RAG_WATCH_INTERVAL", "seconds between the polls of rag ingest --watch", 900.0,
                                     parse=_positive(float))
-    feedback_path: Path = setting("RAG_FEEDBACK", "SQLite file of readers' like/dislike", ROOT / "data" / "feedback.sqlite3")
-    admin_token: Secret = setting("RAG_ADMIN_TOKEN", "editors' token: /api/ask?trace=1 returns an answer's trace only "
-                                  "with it, as Authorization: Bearer TOKEN", factory=Secret,
-                                  shown="none, traces are never served")
+    feedback_path: Path = setting("RAG_FEEDBACK", "SQLite file of readers' like/dislike and, unless RAG_ANALYTICS_URL "
+                                  "is set, of the question log", ROOT / "data" / "feedback.sqlite3")
+    admin_token: Secret = setting("RAG_ADMIN_TOKEN", "editors' token, as Authorization: Bearer TOKEN: the editors' page "
+                                  "(/admin) and /api/ask?trace=1 (an answer's trace) need it", factory=Secret,
+                                  shown="none, /admin is off and traces are never served")
+    # the editors' side (rag/analytics/, rag/admin/): what readers asked; never who asked
+    analytics: bool = setting("RAG_ANALYTICS", "1 logs readers' questions and answers (scrubbed of emails, phone "
+                              "numbers, long numbers) for /admin and rag gaps; 0 turns the question log off", True)
+    analytics_url: str = setting("RAG_ANALYTICS_URL", "database of the question log and the likes/dislikes instead "
+                                 "of RAG_FEEDBACK, e.g. postgresql://rag@db/rag (shared by replicas)", "",
+                                 shown="none, SQLite in RAG_FEEDBACK")
+    analytics_days: int = setting("RAG_ANALYTICS_DAYS", "days questions and ratings are kept; older ones are deleted "
+                                  "at start and hourly", 90, parse=_positive(int))
 
     @classmethod
     def from_env(cls, env: dict | None = None, **overrides) -> "Settings":

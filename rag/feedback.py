@@ -1,72 +1,66 @@
-"""Readers' like/dislike on answers, kept in one SQLite file for editors (`rag feedback`).
+"""Readers' like/dislike on answers, kept for editors (`rag feedback`, the /admin page).
 
 Written only by the chat's own event handler, never through a public endpoint.
 Each write is its own committed transaction, so a crash loses at most the click
-being written.
+being written. The table lives in the editors' database (rag/analytics/db.py):
+the SQLite file RAG_FEEDBACK, or RAG_ANALYTICS_URL; `answer_id` joins a rating to
+the question log. The question and the reason are scrubbed of personal data.
 """
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
 
+import sqlalchemy as sa
+
+from .analytics.db import Database, feedback, sqlite_url
+from .analytics.scrub import scrub
+
 # Generous for real answers, small enough that a scripted client cannot grow the file fast.
 MAX_TEXT = 4000
 MAX_CITATIONS = 20
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    ts REAL NOT NULL,
-    rating TEXT NOT NULL,
-    question TEXT NOT NULL,
-    answer TEXT NOT NULL,
-    refused INTEGER NOT NULL,
-    citations TEXT NOT NULL
-)"""
+MAX_REASON = 200
 
 
 class FeedbackLog:
     """Append-only log of ratings with the question, the answer and its citations."""
 
-    def __init__(self, path: Path | str):
-        self.path = Path(path)
+    def __init__(self, where: Path | str):
+        """`where`: a SQLite file, or a database URL (postgresql://…, sqlite:///…)."""
+        self.url = str(where) if "://" in str(where) else sqlite_url(where)
+        self.path = None if "://" in str(where) else Path(where)
 
-    def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = sqlite3.connect(self.path, timeout=10)
-        con.execute("PRAGMA journal_mode=WAL")
-        con.execute(_SCHEMA)
-        return con
+    @property
+    def db(self) -> Database:
+        return Database.open(self.url)
 
-    def add(self, rating: str, question: str, answer: str, citations=(), refused: bool = False) -> int:
-        """Store one rating ("like", "dislike", ...); returns its id."""
+    def add(self, rating: str, question: str, answer: str, citations=(), refused: bool = False,
+            answer_id: str = "", reason: str = "") -> int:
+        """Store one rating ("like", "dislike", "cleared") with an optional reason; returns its id."""
         cites = [asdict(c) if is_dataclass(c) else dict(c) for c in list(citations)[:MAX_CITATIONS]]
         for c in cites:
             c["quote"] = str(c.get("quote", ""))[:MAX_TEXT]
-        con = self._connect()
-        try:
-            with con:
-                cur = con.execute(
-                    "INSERT INTO feedback (ts, rating, question, answer, refused, citations) VALUES (?, ?, ?, ?, ?, ?)",
-                    (time.time(), str(rating)[:40], str(question)[:MAX_TEXT], str(answer)[:MAX_TEXT],
-                     int(bool(refused)), json.dumps(cites, ensure_ascii=False)))
-            return int(cur.lastrowid)
-        finally:
-            con.close()
+        row = {"ts": float(int(time.time()) // 60 * 60), "rating": str(rating)[:40],
+               "question": scrub(str(question)[:MAX_TEXT]), "answer": str(answer)[:MAX_TEXT],
+               "refused": int(bool(refused)), "citations": json.dumps(cites, ensure_ascii=False),
+               "answer_id": str(answer_id)[:32] or None, "reason": scrub(str(reason or "")[:MAX_REASON])}
+        with self.db.write() as con:
+            return int(con.execute(feedback.insert().values(**row)).inserted_primary_key[0])
 
-    def entries(self, limit: int | None = None) -> list[dict]:
-        """Ratings, newest first."""
-        if not self.path.exists():
+    def entries(self, limit: int | None = None, since: float | None = None) -> list[dict]:
+        """Ratings, newest first; `since`: unix time of the oldest wanted."""
+        if self.path is not None and not self.path.exists():
             return []
-        con = self._connect()
-        try:
-            sql = "SELECT id, ts, rating, question, answer, refused, citations FROM feedback ORDER BY id DESC"
-            rows = con.execute(sql + (" LIMIT ?" if limit else ""), (limit,) if limit else ()).fetchall()
-        finally:
-            con.close()
-        return [{"id": r[0], "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(r[1])), "rating": r[2],
-                 "question": r[3], "answer": r[4], "refused": bool(r[5]), "citations": json.loads(r[6])}
-                for r in rows]
+        q = sa.select(feedback).order_by(feedback.c.id.desc())
+        if since is not None:
+            q = q.where(feedback.c.ts >= since)
+        if limit:
+            q = q.limit(limit)
+        with self.db.read() as con:
+            rows = con.execute(q).mappings().all()
+        return [{"id": r["id"], "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(r["ts"])),
+                 "ts": r["ts"], "rating": r["rating"], "question": r["question"], "answer": r["answer"],
+                 "refused": bool(r["refused"]), "citations": json.loads(r["citations"]),
+                 "answer_id": r["answer_id"] or "", "reason": r["reason"] or ""} for r in rows]

@@ -33,6 +33,7 @@ from . import _offline  # noqa: F401
 from .config import Settings, parse_origins
 from .errors import BadQuestion, RagError
 from .explainer import Explainer
+from .analytics import QuestionLog, database_url
 from .feedback import FeedbackLog
 from .limits import RateLimiter, client_key
 
@@ -240,7 +241,7 @@ def _error(status: int, message: str, headers: dict | None = None) -> JSONRespon
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
-def api_app(explainer: Explainer, settings: Settings) -> FastAPI:
+def api_app(explainer: Explainer, settings: Settings, questions: QuestionLog | None = None) -> FastAPI:
     """The JSON API, mounted at /api: its own 404/405s and error shape, whatever the chat does."""
     app = FastAPI(title="Newsroom explainer API", version="1", docs_url=None, redoc_url=None,
                   openapi_url="/openapi.json",
@@ -272,6 +273,8 @@ def api_app(explainer: Explainer, settings: Settings) -> FastAPI:
             return _error(503, "Answers are unavailable right now. Try again later.")
         finally:
             gate.release()
+        if questions:
+            questions.record(body.question, answer)
         return answer.to_dict(trace=trace)
 
     @app.get("/health", tags=["api"], summary="Store and model state",
@@ -374,17 +377,20 @@ def create_app(settings: Settings | None = None, explainer: Explainer | None = N
     opened = _open_while_importing(settings) if explainer is None else None
     import gradio as gr
 
+    from .admin import router as admin_router
     from .chat import CSS, HEAD, Chat
 
     explainer = explainer or opened()
     limiter = RateLimiter(settings.rate_per_min, settings.rate_burst)
-    feedback = FeedbackLog(settings.feedback_path)
+    feedback = FeedbackLog(database_url(settings))
+    questions = QuestionLog.open(settings)  # the editors' question log (rag/analytics/), /admin reads it
 
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings, app.state.explainer, app.state.limiter, app.state.feedback = settings, explainer, limiter, feedback
-    app.mount("/api", api_app(explainer, settings))
+    app.mount("/api", api_app(explainer, settings, questions))
+    app.include_router(admin_router(explainer, settings, feedback, questions))
 
-    chat = Chat(explainer, settings, feedback, limiter)
+    chat = Chat(explainer, settings, feedback, limiter, questions)
     page = dict(footer_links=[], run_history=False, ssr_mode=False, pwa=False, mcp_server=False,
                 enable_monitoring=False, max_file_size=MAX_UPLOAD, show_error=False, css=CSS, head=HEAD,
                 server_name=settings.host, server_port=settings.port)
