@@ -72,6 +72,10 @@ class Guard:
         }
         if not self.origins:  # for browsers without CSP frame-ancestors; it cannot name other origins
             self.headers["x-frame-options"] = "SAMEORIGIN"
+        # The editors' pages are never framed, not even by the embedding sites (clickjacking a token holder).
+        self.editor_headers = {**self.headers, "x-frame-options": "DENY",
+                               "content-security-policy": content_security_policy(()).replace(
+                                   "frame-ancestors 'self'", "frame-ancestors 'none'")}
 
     def allowed(self, origin: str | None) -> bool:
         # Exact match: browsers send origins normalised, the allow-list is normalised the same way.
@@ -87,7 +91,8 @@ class Guard:
         origin = headers.get("origin")
         cors_origin = origin if api and self.allowed(origin) else None
         preflight = api and method == "OPTIONS" and "access-control-request-method" in headers
-        send = self._send(send, api, cors_origin, preflight)
+        editors = path == "/admin" or path.startswith("/admin/")
+        send = self._send(send, api, cors_origin, preflight, editors)
 
         if preflight:
             if not cors_origin:
@@ -137,14 +142,16 @@ class Guard:
                 break
         return b"".join(chunks)
 
-    def _send(self, send, api: bool, cors_origin: str | None, preflight: bool):
+    def _send(self, send, api: bool, cors_origin: str | None, preflight: bool, editors: bool = False):
+        fixed = self.editor_headers if editors else self.headers
+
         async def wrapped(message):
             if message["type"] == "http.response.start":
                 h = MutableHeaders(scope=message)
                 for key in {k.lower() for k in h.keys()}:
                     if key.startswith("access-control-"):  # whatever the app below decided
                         del h[key]
-                for key, value in self.headers.items():
+                for key, value in fixed.items():
                     h[key] = value
                 if api:
                     h.add_vary_header("Origin")

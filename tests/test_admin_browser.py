@@ -184,6 +184,11 @@ def test_without_the_token_admin_and_its_api_answer_401_and_leak_nothing(asked):
             assert not any(k.lower().startswith("access-control-") for k in r.headers), dict(r.headers)
         assert c.post("/api/ask", json={"question": "x"}, headers={"origin": ALLOWED}).headers[
             "access-control-allow-origin"] == ALLOWED  # while /api keeps its allow-list
+        # ...and the embedding sites may frame the chat, never the editors' page
+        for r in (tries[0], good):
+            assert "frame-ancestors 'none'" in r.headers["content-security-policy"], r.headers
+            assert r.headers["x-frame-options"] == "DENY"
+        assert f"frame-ancestors 'self' {ALLOWED}" in c.get("/embed/").headers["content-security-policy"]
 
 
 def test_admin_is_off_with_a_clear_message_when_no_token_is_set(bot, tmp_path):

@@ -1,0 +1,125 @@
+"""How much of a sentence is in the passage: lexical recall, aligned words (synonyms by word vectors), similarity."""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Callable
+
+from .. import lexicon, nlp
+from ..text import STOPWORDS, content_terms, sentence_spans, stem
+
+MIN_COVERAGE = 0.6  # share of content words aligned (lexically or as synonyms) when the claims align
+SYNONYM = 0.62  # cosine of two words' vectors above which they may stand for each other
+ARG_SYNONYM = 0.7  # the same for a claim's subject/object head nouns
+PARAPHRASE = 0.75  # sentence-vector cosine with a span of the passage that makes an uncontradicted sentence a paraphrase
+CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "ADV", "NUM"}
+
+Embed = Callable[[list[str]], list]
+
+
+def content_tokens(a: nlp.Analysis) -> list[nlp.Token]:
+    return [t for t in a.tokens if t.pos in CONTENT_POS and not t.stop and t.text.lower() not in STOPWORDS
+            and t.lemma not in STOPWORDS and any(ch.isalnum() for ch in t.text)]
+
+
+def cues(a: nlp.Analysis) -> set[str]:
+    return {c.cue for c in a.claims if c.cue} | {w for c in a.claims if c.cue == "according to" for w in ("according",)}
+
+
+def recall(sentence, passage, s, p, aligned) -> float:
+    """The lexical check's recall; once the claims align, the sentence's own reporting verbs do not count
+    (its stance was compared with the passage's, "claims" for "said")."""
+    terms = set(content_terms(sentence))
+    if aligned:
+        terms -= {stem(c) for c in cues(s)} | {stem(t.text) for t in s.tokens if t.lemma in cues(s)}
+    ev = set(content_terms(passage))
+    return len(terms & ev) / len(terms) if terms else 1.0
+
+
+def coverage(s, p, sims: "Sims", aligned) -> float:
+    mine = [t for t in content_tokens(s) if not (aligned and t.lemma in cues(s))]
+    if not mine:
+        return 1.0
+    theirs = content_tokens(p)
+    have = {t.lemma for t in theirs} | {stem(t.text) for t in theirs}
+    left = [t for t in mine if t.lemma not in have and stem(t.text) not in have]
+    if left and sims.embed:
+        vocab = sorted({t.lemma for t in theirs})
+        best = sims.best([t.lemma for t in left], vocab)
+        left = [t for t, b in zip(left, best) if b < SYNONYM]
+    return 1 - len(left) / len(mine)
+
+
+def sentence_similarity(sentence: str, passage: str, sims: "Sims") -> float:
+    """Cosine of the sentence's vector with the closest span of the passage (each sentence, and the whole)."""
+    spans = [passage[a:b] for a, b in sentence_spans(passage)]
+    windows = list(dict.fromkeys(spans + [" ".join(spans[i:i + 2]) for i in range(len(spans) - 1)] + [passage]))
+    v = sims.vectors([sentence] + windows)
+    return float((v[1:] @ v[0]).max())
+
+
+class Sims:
+    """Word similarities through the embedding model, vectors remembered across calls."""
+
+    _vectors: "OrderedDict[str, object]" = OrderedDict()
+    _lock = threading.Lock()
+
+    def __init__(self, embed: Embed | None, names: set[str] = frozenset(), speakers: set[str] = frozenset()):
+        self.embed, self.names = embed, names
+        self.speakers = {x for x in speakers if x not in names}  # the passage's speakers that are descriptions
+
+    def is_name(self, arg: str) -> bool:
+        return arg in self.names or any(lexicon.country_of(w) for w in arg.split())
+
+    def vectors(self, words: list[str]):
+        import numpy as np
+
+        with self._lock:
+            missing = [w for w in dict.fromkeys(words) if w not in self._vectors]
+        if missing:
+            got = self.embed(missing)
+            with self._lock:
+                for w, v in zip(missing, got):
+                    self._vectors[w] = np.asarray(v, dtype=np.float32)
+                while len(self._vectors) > 50000:
+                    self._vectors.popitem(last=False)
+        with self._lock:
+            return np.stack([self._vectors[w] for w in words])
+
+    def same_word(self, a: str, b: str, threshold: float) -> bool:
+        if a == b or stem(a) == stem(b):
+            return True
+        if not self.embed or not a or not b:
+            return False
+        va, vb = self.vectors([a, b])
+        return float(va @ vb) >= threshold
+
+    def best(self, words: list[str], vocab: list[str]) -> list[float]:
+        if not vocab:
+            return [0.0] * len(words)
+        m = self.vectors(words) @ self.vectors(vocab).T
+        return [float(x) for x in m.max(axis=1)]
+
+
+
+def locate(sentence: str, passage: str, most: int = 3) -> str:
+    """The passage sentences a sentence draws on, in passage order: the one with most of its content words,
+    then (up to `most`) any other that brings in two more of them (or one more figure) - one more word is as
+    likely a name borrowed from elsewhere as a second source. Checks run against these, not against everything the
+    passage says elsewhere: a whole article contains "not", "increase" and most names."""
+    spans = sentence_spans(passage)
+    if len(spans) <= 1:
+        return passage
+    mine = set(content_terms(sentence))
+    terms = [set(content_terms(passage[a:b])) & mine for a, b in spans]
+    chosen: list[int] = []
+    have: set[str] = set()
+    while len(chosen) < min(most, len(spans)):
+        gain, i = max((len(t - have), -abs(i - chosen[0]) if chosen else 0, i) for i, t in enumerate(terms)
+                      if i not in chosen)[0::2]
+        if chosen and gain < 2 and not (gain == 1 and any(w[:1].isdigit() for w in terms[i] - have)):
+            break  # one more word counts when it is a figure: numbers are rarely borrowed from elsewhere
+        chosen.append(i)
+        have |= terms[i]
+    chosen.sort()
+    return " ".join(passage[spans[i][0]:spans[i][1]] for i in chosen)

@@ -1,0 +1,248 @@
+"""Claim against claim: who did what to whom, who asserts it, with what stance and modality.
+
+A sentence's claim is compared only with the passage claim it aligns with (same predicate or the same
+participants); a contradiction is reported only against that claim.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+from .. import lexicon, nlp
+from ..text import stem
+from .align import ARG_SYNONYM, SYNONYM, Sims
+
+_PRONOUNS = {"it", "its", "they", "them", "their", "he", "him", "his", "she", "her", "we", "us", "our", "i", "you",
+             "which", "who", "that", "this", "these", "those", "one", "company", "firm", "group"}
+_PLAN_LIKE = {"plan", "expect"}
+# Sources that are the outlet itself: its own narration is the narrator's.
+_NARRATOR = {"article", "author", "writer", "piece", "story", "column", "columnist", "analysis", "editorial",
+             "commentary", "essay", "report", "newspaper", "outlet"}
+# Stances grouped by what they commit the source to; a sentence may report a stance as the same group
+# or as a weaker reporting verb ("confirmed" may be retold as "said", not the reverse).
+_STANCE_OK = {
+    "assert": {"assert", "allege", "confirm", "admit", "warn", "believe"},
+    "allege": {"assert", "allege", "confirm", "warn", "believe"},
+    "confirm": {"confirm"},
+    "admit": {"admit", "confirm"},
+    "deny": {"deny"},
+    "plan": {"plan"},
+    "expect": {"expect", "plan", "believe"},
+    "believe": {"believe", "expect", "assert", "allege"},
+    "warn": {"warn", "assert", "allege"},
+}
+# Modality families: a sentence may hedge (may/could) what the passage says, or retell a future as a plan,
+# but not turn a plan or a possibility into a fact or a future ("plans to" is not "did", "may" is not "will").
+_FUTURE = {"will", "would", "shall"}
+_INTENT = {"plans", "expects", "intends", "aims", "hopes", "wants", "seeks", "tries", "threatens"}
+_POSSIBLE = {"may", "might", "could", "can"}
+_DEONTIC = {"should", "must"}
+
+
+def claims_check(s: nlp.Analysis, p: nlp.Analysis, sims: "Sims", disputed: bool | None = None):
+    """(True, ...) when some sentence claim matches a passage claim and none contradicts one;
+    (False, kind, reason) on a contradiction; None when no claim could be matched either way."""
+    matched = False
+    ok_claims = set()  # the sentence's claims (as analysed) that matched one of the passage's
+    s_claims, p_claims = _narrated(s.claims), _narrated(p.claims)
+    disputed = contested(p) if disputed is None else disputed or contested(p)
+    hedged = _dropped_hedge(s, p)
+    if hedged:
+        return False, "attribution", hedged
+    for original, sc in zip(s.claims, s_claims):
+        if not sc.predicate:
+            continue
+        if sc.cue and sc.predicate == sc.cue:  # "X denied the charge": what X did, about what the passage says
+            for pc in p_claims:
+                if pc.cue == sc.cue and pc.predicate == pc.cue and _same(sc.object, pc.object, sims) is False and \
+                        _same(sc.object, pc.subject, sims) and _same(sc.subject, pc.object, sims):
+                    return False, "role_swap", (f"roles swapped: in the passage {pc.subject} {pc.cue}s "
+                                                f"{pc.object}, not the other way round")
+            same = [pc for pc in p_claims if pc.source and _same(sc.source, pc.source, sims)]
+            if same and not any(_stance(pc)[0] in _STANCE_OK.get(_stance(sc)[0], {sc.stance}) for pc in same):
+                pc = same[0]
+                return False, "stance", (f"stance changed: the passage's {pc.source} {_verb(_stance(pc)[0])} it, "
+                                         f"the sentence says {_verb(_stance(sc)[0])}")
+            matched = matched or bool(same)
+            if same:
+                ok_claims.add(original)
+            continue
+        cands = []
+        for pc in p_claims:
+            if not pc.predicate or (pc.cue and pc.predicate == pc.cue):
+                continue
+            pred = sims.same_word(sc.predicate.split()[0], pc.predicate.split()[0], SYNONYM) or _cue_match(sc, pc)
+            subj, obj = _same(sc.subject, pc.subject, sims), _same(sc.object, pc.object, sims)
+            crossed = _same(sc.subject, pc.object, sims) or _same(sc.object, pc.subject, sims) or \
+                _same(sc.subject, pc.source, sims) or _same(sc.source, pc.subject, sims)
+            if not ((pred and (subj or obj or crossed or (subj is None and obj is None))) or (subj and obj)):
+                continue
+            problems = _compare(sc, pc, sims, disputed)
+            score = (not problems, bool(pred) + bool(subj) + bool(obj) + 2 * bool(_same(sc.source, pc.source, sims)))
+            cands.append((score, problems, pc))
+        if not cands:
+            continue
+        best = max(cands, key=lambda c: c[0])
+        if best[1]:
+            kind, why = best[1][0]
+            return False, kind, why
+        matched = True
+        ok_claims.add(original)
+    return (True, "ok", "", ok_claims) if matched else None
+
+
+def _dropped_hedge(s: nlp.Analysis, p: nlp.Analysis) -> str:
+    """"The alleged access by X" retold as "the access by X" (or "X accessed"): the hedge is part of the claim."""
+    if any(t.text.lower() in nlp.HEDGES for t in s.tokens) or any(c.source for c in s.claims):
+        return ""
+    for i, t in enumerate(p.tokens):
+        if t.text.lower() in nlp.HEDGES and t.dep in ("amod", "advmod") and t.head != i:
+            head = p.tokens[t.head]
+            if any(u.lemma == head.lemma for u in s.tokens):
+                return f"stated as fact, but the passage calls it {t.text} {head.text}"
+    return ""
+
+
+def _narrated(claims) -> list[nlp.Claim]:
+    """Claims with "the article argues" / "the author says" given to the narrator, whose voice they are."""
+    return [dataclasses.replace(c, source="", cue="", stance="assert") if c.source.split()[-1:] and
+            c.source.split()[-1] in _NARRATOR else c for c in claims]
+
+
+def _same_source(a: str, b: str, sims: "Sims") -> bool:
+    """Two speakers may be one: equal or aliased names, or a description ("the club", "the developer") for a
+    name, unless the passage itself gives that description a say of its own ("analysts said ...")."""
+    same = _same(a, b, sims)
+    if same is not None:
+        if same or (sims.is_name(a) and sims.is_name(b)):
+            return bool(same)
+        described = b if sims.is_name(a) else a if sims.is_name(b) else ""
+        return bool(described) and described not in sims.speakers
+    return True
+
+
+def _cue_match(sc: nlp.Claim, pc: nlp.Claim) -> bool:
+    """A claim retold through its cue ("a charge X denied" / "X rejects it") has the predicate of what it refers to."""
+    return bool(sc.cue and sc.cue == pc.cue)
+
+
+# Reporting verbs that only pass on what the speaker did ("announced", "said"), not a judgement ("claimed").
+_NEUTRAL_CUES = {"say", "announce", "report", "state", "tell", "add", "note", "disclose", "reveal", "confirm"}
+
+
+def own_act(pc: nlp.Claim, sims: "Sims", contested: bool) -> bool:
+    """The speaker reports its own act ("the league said it had fined the Hawks", "Brightwater agreed to buy
+    Solvane, the companies announced"): a plain reporting verb, the speaker (or a pronoun for it) as the
+    actor, no hedge or modality, and nobody in the passage denying or disputing it. Such a claim may be
+    retold as fact; a claim about another party, a product's powers or a cause keeps its source."""
+    if contested or pc.cue not in _NEUTRAL_CUES or pc.modality or pc.negated or pc.source == "unnamed":
+        return False
+    return pc.subject in ("it", "they", "we") or bool(pc.subject) and _same_source(pc.subject, pc.source, sims)
+
+
+def contested(p: nlp.Analysis) -> bool:
+    """Someone in the passage denies, disputes or rejects a claim, or it is said to be unverified."""
+    return any(c.stance in ("deny", "not_assert", "not_confirm") or (c.predicate.startswith("verify") and c.negated)
+               for c in p.claims)
+
+
+def _compare(sc: nlp.Claim, pc: nlp.Claim, sims: "Sims", contested: bool = False) -> list[tuple[str, str]]:
+    out = []
+    who = lambda x: x or "the narrator"  # noqa: E731
+    for role, mine in (("subject", sc.subject), ("object", sc.object)):
+        theirs = getattr(pc, role)
+        if mine and theirs and _same(mine, theirs, sims) is False:
+            if nlp.entity_relation(mine, theirs) == "narrower":
+                out.append(("entity", f"{mine!r} is narrower than the passage's {theirs!r}"))
+                continue
+            for other_role, other in (("subject", pc.subject), ("object", pc.object), ("source", pc.source)):
+                if other_role != role and other and _same(mine, other, sims):
+                    out.append(("role_swap", f"roles swapped: the passage has {mine!r} as the {other_role} of "
+                                             f"{pc.predicate!r}, the sentence as its {role}"))
+                    break
+            else:
+                if sims.is_name(mine) and sims.is_name(theirs):
+                    out.append(("role_swap", f"the {role} of {pc.predicate!r} is {theirs!r} in the passage, "
+                                             f"{mine!r} in the sentence"))
+    plan_like = sc.stance in _PLAN_LIKE or pc.stance in _PLAN_LIKE
+    # The passage states it as fact and the sentence has its own actor report it ("X admitted to Y" for
+    # "X pleaded guilty to Y") or hedges it ("was acknowledged as"): no source is changed or lost.
+    self_report = not pc.source and sc.source and (sc.source == "unnamed" or _same(sc.source, sc.subject, sims))
+    if plan_like and not (sc.source and pc.source and _same(sc.source, pc.source, sims) is False):
+        pass  # "X plans to Y" retold as "X will Y", "aiming to": a question of modality, compared below
+    elif sc.source != pc.source and not (sc.source and pc.source and _same_source(sc.source, pc.source, sims)):
+        if not sc.source and pc.source and own_act(pc, sims, contested):
+            pass  # "Brightwater agreed to buy Solvane, the companies announced": the speaker's own act, uncontested
+        elif not sc.source and pc.source:
+            out.append(("attribution", f"stated as fact, but the passage attributes it to {pc.source} "
+                                       f"({pc.cue or pc.stance})"))
+        elif sc.source == "unnamed" or self_report:
+            pass  # "allegedly": the sentence hedges what the passage attributes
+        elif _same(sc.source, pc.subject, sims) or _same(sc.source, pc.object, sims):
+            out.append(("role_swap", f"roles swapped: the passage has {sc.source!r} in the claim and "
+                                     f"{who(pc.source)!r} asserting it"))
+        else:
+            out.append(("attribution", f"attributed to {sc.source}, but the passage's source is {who(pc.source)}"))
+    ss, sn = _stance(sc)
+    ps, pn = _stance(pc)
+    if plan_like or (self_report and ss in _STANCE_OK["assert"]):
+        ss = ps
+    if ss.removeprefix("not_") != ss or ps.removeprefix("not_") != ps:
+        if ss != ps:
+            out.append(("stance", f"the passage's {pc.source or 'narrator'} {ps.replace('_', ' ')}s it; "
+                                  f"the sentence says {ss.replace('_', ' ')}"))
+    elif ps not in _STANCE_OK.get(ss, {ss}):
+        out.append(("stance", f"stance changed: the passage's {who(pc.source)} {_verb(ps)} it, "
+                              f"the sentence says {_verb(ss)}"))
+    if sn != pn:
+        out.append(("negations", f"negation changed: the passage {'denies' if pn else 'affirms'} {pc.predicate!r}"))
+    if not _modality_ok(sc.modality, pc.modality):
+        out.append(("modality", f"modality changed: the passage says {pc.modality or 'it happened'!r}, "
+                                f"the sentence {sc.modality or 'that it happened'!r}"))
+    return out
+
+
+def _stance(c: nlp.Claim) -> tuple[str, bool]:
+    """Stance and negation with "said it did not" folded into "denied"."""
+    if c.stance == "assert" and c.negated and c.source:
+        return "deny", False
+    if c.stance == "deny" and c.negated:
+        return "assert", False
+    return c.stance, c.negated
+
+
+def _verb(stance: str) -> str:
+    return {"assert": "says", "allege": "alleges", "deny": "denies", "admit": "admits", "confirm": "confirms",
+            "plan": "plans", "expect": "expects", "believe": "believes", "warn": "warns"}.get(stance, stance)
+
+
+def _modality_ok(mine: str, theirs: str) -> bool:
+    if mine == theirs or (mine in _POSSIBLE and theirs not in _DEONTIC):
+        return True
+    if mine in _FUTURE:
+        return theirs in _FUTURE
+    if mine in _INTENT:
+        return theirs in _INTENT | _FUTURE
+    return False
+
+
+def _same(a: str, b: str, sims: "Sims"):
+    """True/False when two claim arguments name the same thing or not; None when one is unknown (empty, a pronoun)."""
+    if not a or not b or a in _PRONOUNS or b in _PRONOUNS or a == "unnamed" or b == "unnamed":
+        return None
+    if a == b:
+        return True
+    rel = nlp.entity_relation(a, b)
+    if rel in ("same", "broader"):
+        return True
+    if rel == "narrower":
+        return False
+    ha, hb = a.split()[-1], b.split()[-1]
+    if ha == hb or stem(ha) == stem(hb):
+        return True
+    ca, cb = lexicon.country_of(ha), lexicon.country_of(hb)
+    if ca and ca == cb:
+        return True
+    if a in b.split() or b in a.split():
+        return True
+    return sims.same_word(ha, hb, ARG_SYNONYM)
+

@@ -1,0 +1,111 @@
+"""Words whose change changes the claim: quantifiers, times, the scope of an entity, antonyms, closed classes."""
+from __future__ import annotations
+
+import re
+
+from .. import lexicon, nlp
+from ..text import STOPWORDS
+from .align import CONTENT_POS
+
+# Quantifiers a sentence may not add: each strengthens or narrows what the passage says.
+STRICT_QUANTIFIERS = {"all", "every", "each", "most", "only", "entire", "whole", "majority", "always", "completely",
+                      "fully", "entirely", "mostly", "nearly", "almost", "many", "few", "several", "sole", "solely",
+                      "exclusively", "none", "minority"}
+# Quantifiers that say the same ("the whole business" = "the entire business model").
+_SAME_QUANTIFIER = [{"whole", "entire", "complete", "full"}, {"every", "each"}, {"nearly", "almost"},
+                    {"mostly", "majority", "most"}]
+# Limits on a number the passage may set, which "only" would contradict ("at least 40" is not "only 40").
+_BOUND = re.compile(r"\b(?:at least|more than|over|up to|about|around|nearly|almost|some|roughly|upward of)\s+$", re.I)
+_NUMBER_WORDS = {"two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "dozen"}
+_SCOPE_LABELS = {"ORG", "PERSON", "GPE", "LOC", "FAC", "PRODUCT"}
+
+
+def quantifiers_check(sentence, passage, s, p, aligned):
+    have = {t.text.lower() for t in p.tokens}
+    for group in _SAME_QUANTIFIER:
+        if group & have:
+            have |= group
+    added = set()
+    toks = s.tokens
+    for i, t in enumerate(toks):
+        w = t.text.lower()
+        if w not in STRICT_QUANTIFIERS or w in have:
+            continue
+        nxt = toks[i + 1].text.lower() if i + 1 < len(toks) else ""
+        if w in ("all", "both") and nxt and (nxt in have and (nxt.isdigit() or nxt in _NUMBER_WORDS)):
+            continue  # "all three executives" for "three executives"
+        if w == "only" and re.match(r"\d", nxt) and nxt in have:
+            pos = passage.find(nxt)
+            if pos >= 0 and not _BOUND.search(passage[max(0, pos - 15):pos]):
+                continue  # "only 39%" where the passage gives 39% with no bound on it
+        added.add(w)
+    added = sorted(added)
+    if added:
+        return "quantifier", f"quantifier not in the passage: {', '.join(added)}"
+    return None
+
+
+def times_check(sentence, passage, s, p, aligned):
+    for t in s.times:
+        if not any(_time_ok(t, u) for u in p.times):
+            if p.times or t.year or t.relative:
+                return "time", f"time not in the passage: {t.text!r}"
+    return None
+
+
+def _time_ok(t: nlp.TimeRef, u: nlp.TimeRef) -> bool:
+    if t.relative and u.relative and t.year is None and u.year is None:
+        return t.relative == u.relative
+    fields = ("year", "quarter", "month", "day", "year_end")
+    known = [f for f in fields if getattr(t, f) is not None]
+    if not known:
+        return t.relative == u.relative or not t.relative
+    return all(getattr(u, f) == getattr(t, f) for f in known)
+
+
+def entities_check(sentence, passage, s, p, aligned):
+    for e in s.entities:
+        if e.label not in _SCOPE_LABELS or not e.norm:
+            continue
+        rels = {_scope(e, f) for f in p.entities}
+        if "narrower" in rels and not rels & {"same", "broader"}:
+            wider = next(f.text for f in p.entities if _scope(e, f) == "narrower")
+            return "entity", f"{e.text!r} is narrower than the passage's {wider!r}"
+    return None
+
+
+def _scope(e: nlp.Entity, f: nlp.Entity) -> str:
+    """entity_relation, where only a real extra word narrows a name ("Alibaba Cloud"), not a stray letter
+    or article the recogniser took in ("The Bear Case A")."""
+    rel = nlp.entity_relation(e.text, f.text, e.label)
+    if rel == "narrower":
+        extra = e.norm.split()[len(f.norm.split()):]
+        if not any(len(w) > 1 and w not in STOPWORDS for w in extra):
+            return "same"
+    return rel
+
+
+# Parts of speech one word may be retold as: "an increase" contradicts "sales declined", but "emptied" (a verb)
+# does not contradict "full" (an adjective).
+_KIN = {"NOUN": {"NOUN", "VERB"}, "VERB": {"VERB", "NOUN"}, "ADJ": {"ADJ", "ADV"}, "ADV": {"ADV", "ADJ"}}
+
+
+def words_check(sentence, passage, s, p, aligned):
+    have = {t.lemma for t in p.tokens} | {t.text.lower() for t in p.tokens}
+    theirs = [(t.lemma, t.text.lower(), t.pos) for t in p.tokens if t.pos in CONTENT_POS]
+    quantity_words = {w for q in s.quantities for w in re.findall(r"[a-z]+", q.text.lower())}
+    for t in s.tokens:
+        w = t.lemma
+        if t.pos not in CONTENT_POS or w in have or t.text.lower() in have:
+            continue
+        kin = _KIN.get(t.pos, {t.pos})
+        for lemma, text, pos in theirs:
+            if pos not in kin:
+                continue
+            listed = any(b in lexicon.ANTONYMS.get(a, ()) for a in (w, t.text.lower()) for b in (lemma, text))
+            # a negative prefix makes opposites of adjectives and adverbs only ("disclose" is not "close")
+            if listed or (t.pos in ("ADJ", "ADV") and pos in ("ADJ", "ADV") and lexicon.opposite(w, lemma)):
+                return "antonym", f"{t.text!r} contradicts the passage's {text!r}"
+        if w in lexicon.CLOSED_WORDS and t.pos != "PROPN" and t.text.lower() not in quantity_words:
+            return "detail", f"{t.text!r} is not in the passage"
+    return None

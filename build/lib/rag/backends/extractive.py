@@ -1,0 +1,368 @@
+"""The default backend: answers with verbatim sentences from the passages, no LLM.
+
+Each candidate sentence is scored on general signals: meaning (embedding
+similarity to the question), the question's rarer words it contains (idf
+weighted), whether it holds the kind of answer asked for (a name for "who", a
+date for "when", an amount for "how much", a reason for "why"), whether it says
+something beyond the question, and how well its passage ranked. The coverage is
+judged not to answer when the best evidence is weak, the asked-for kind of
+answer is nowhere in it, or the question names something the coverage never
+mentions.
+
+Why 360 lines: candidate scoring, the question's constraints and answer composition are one
+selection; the composition part (spans, reasons, trimming) is the candidate to split out.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, replace
+from typing import Iterator
+
+from ..facts import Fit, fit
+from ..question import aimed_at_model, intent
+from ..text import STOPWORDS, content_terms, names, negations, numbers, sentence_spans, stem, word_count, words
+from . import REFUSAL, Backend, Request
+
+MAX_WORDS = 80
+MAX_SENTENCES = 3
+# Calibrated on the bundled corpus with questions it does and does not answer (evals/).
+MIN_SIMILARITY = 0.42
+MIN_MATCH = 0.5
+_DATE = re.compile(r"\b(january|february|march|april|may|june|july|august|september|october|november|"
+                   r"december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|"
+                   r"(19|20)\d\d|last (week|month|year)|this (week|month|year))\b", re.I)
+_REASON = re.compile(r"\b(because|since|due to|as a result|so that|in order to|making|means|requires?|"
+                     r"hinges?|essential|crucial|driven by|given|therefore|thus|reflecting|underscores?|"
+                     r"blam(e|ed|es|ing)|credit(ed|s)?|cit(e|ed|es|ing)|attribut(e|ed|es)|caused?|led to|after)\b", re.I)
+
+
+@dataclass
+class Candidate:
+    passage: int  # 1-based
+    start: int
+    end: int
+    text: str
+    terms: set
+    sim: float = 0.0
+    match: float = 0.0
+    novelty: float = 0.0
+    typed: bool = False
+    score: float = 0.0
+    vector: list | None = None
+    shown: str = ""  # the text put in the answer: the sentence, or its main clause
+
+
+class Extractive(Backend):
+    name = "extractive"
+
+    def generate(self, request: Request) -> Iterator[str]:
+        chosen = self.select(request)
+        if not chosen:
+            yield REFUSAL
+            return
+        lead = _answer_span(request, chosen[0])
+        head = f"{lead}. [{chosen[0].passage}] " if lead else ""
+        yield head + " ".join(f"{c.shown} [{c.passage}]" for c in chosen)
+
+    def select(self, req: Request) -> list[Candidate]:
+        """The sentences that answer the question, best first; empty means refuse."""
+        want = intent(req.question)
+        if req.asked is not None:  # the grammar-based kind, where it knows better than the patterns
+            want = replace(want, answer_type=_LEGACY.get(req.asked.kind, want.answer_type))
+        if want.task_request or _unknown_subject(req):
+            req.notes.append("refused: a request or a subject the coverage never mentions")
+            return []
+        cands = _candidates(req)
+        if not cands:
+            req.notes.append("refused: no candidate sentences")
+            return []
+        q_terms = set(content_terms(req.query))
+        asked_now = set(content_terms(req.question))
+        # in a follow-up, words carried over from earlier turns count for less than the new question's
+        weights = {t: req.idf(t) * (1.0 if t in asked_now else 0.3) for t in q_terms}
+        total = sum(weights.values()) or 1.0
+        q_names = names(req.query)
+        vectors = self.embedder.cached([c.text for c in cands])
+        qv = req.query_embedding or self.embedder.query(req.query)
+        fits = _fits(req, cands)
+        for c, v in zip(cands, vectors):
+            c.vector = v
+            c.sim = sum(a * b for a, b in zip(qv, v))
+            c.match = sum(w for t, w in weights.items() if t in c.terms) / total
+            c.novelty = len(c.terms - q_terms) / max(len(c.terms), 1)
+            c.typed = _has_type(want.answer_type, c, q_names, _plural(req.question))
+            prior = 1.0 / (1 + 0.5 * (c.passage - 1))
+            c.score = (0.5 * c.sim + 0.3 * c.match + 0.1 * prior + 0.1 * min(1.0, c.novelty / 0.5)
+                       + (0.15 if c.typed and want.answer_type != "open" else 0.0)
+                       - (0.05 if fits[id(c)].weak else 0.0))
+        cands.sort(key=lambda c: -c.score)
+        # What the question pins down (its year, quarter, names, the kind of answer) is a hard
+        # constraint: a sentence about another year or without a name for "who" is not an answer.
+        # a figure of something else ("revenue" asked, only "net loss" said) passes only when very close
+        for c in cands:
+            if fits[id(c)].ok and fits[id(c)].measure_miss and c.sim < 0.6:
+                fits[id(c)] = Fit(False, "measure", f"does not say what the {req.asked.measure} is")
+        misfits = [c for c in cands if not fits[id(c)].ok]
+        cands = [c for c in cands if fits[id(c)].ok]
+        for c in misfits[:5]:
+            req.notes.append(f"rejected {c.text[:80]!r}: {fits[id(c)].reason}")
+        if not cands:
+            _say_what_is_covered(req, misfits, fits)
+            return []
+        best = cands[0]
+        # A sentence that meets what the question pins down (its year or quarter, its names, the kind
+        # of answer) needs less similarity: those constraints are evidence of their own.
+        pinned = req.asked is not None and (req.asked.years or req.asked.quarters or req.asked.entities) \
+            and req.asked.factoid and not fits[id(best)].weak
+        floor = 0.6 if pinned else 1.0
+        if best.sim < floor * MIN_SIMILARITY and best.match < floor * MIN_MATCH:
+            req.notes.append("refused: the best evidence is weak (similarity and word match)")
+            return []
+        topic = q_terms - _name_terms(req.question) - _FRAME
+        # The question's own words (names aside) that the coverage never uses, weighted by rarity:
+        # when most of what is asked about is absent and nothing is close in meaning, it is not covered.
+        if topic and best.sim < 0.55:
+            known = sum(weights[t] for t in topic if req.in_corpus(t)) / (sum(weights[t] for t in topic) or 1)
+            if known < 0.3:
+                req.notes.append("refused: most of what is asked about is absent from the coverage")
+                return []
+        if want.answer_type not in ("open", "reason"):
+            # "who"/"when"/"how much": the sentence that holds a name/date/amount, not merely the most similar
+            typed = [c for c in cands if c.typed and c.score >= 0.6 * best.score]
+            # ...and it must be about what was asked: a figure or a name about something else is wrong
+            passage_terms = {i: set(content_terms(h.chunk.text)) for i, h in enumerate(req.hits, 1)}
+            typed = [c for c in typed if not topic or (passage_terms[c.passage] & topic) or c.sim >= 0.6]
+            if want.answer_type in ("amount", "date"):
+                typed = [c for c in typed if c.terms & topic or c.sim >= 0.6]
+            if not typed:
+                req.notes.append("refused: no sentence holds the asked-for kind of answer about the subject")
+                return []
+            best = typed[0]
+        elif want.answer_type == "reason":
+            # "why": the sentence that gives a reason (blamed, because, due to), when one is close behind
+            reasons = [c for c in cands if c.typed and c.score >= 0.7 * best.score]
+            if reasons and not best.typed:
+                req.notes.append(f"chose a sentence that gives a reason over {best.text[:60]!r}")
+                best = reasons[0]
+        if _yes_no(req.question) and not any(t in best.terms for t in q_terms - _name_terms(req.question)):
+            req.notes.append("refused: nothing states the thing asked about")
+            return []  # nothing states the thing asked about
+        chosen = [best]
+        if want.answer_type == "reason" or (req.asked is not None and req.asked.kind == "process"):
+            # a reason or the steps often run on into the next sentence ("It blamed ... and a warm spring")
+            nxt = next((c for c in cands if c.passage == best.passage and 0 < c.start - best.end <= 2
+                        and (c.typed or _CONTINUES.match(c.text))), None)
+            if nxt is not None:
+                chosen.append(nxt)
+        # Another article that says something different about the same thing (a figure, a date, a
+        # denial) is shown beside it: the reader sees the disagreement, not one side picked silently.
+        rival = next((c for c in cands if c.passage != best.passage and _doc(req, c) != _doc(req, best)
+                      and c.score >= 0.6 * best.score and (c.typed or want.answer_type in ("open", "reason"))
+                      and _disagree(best, c)), None)
+        if rival:
+            chosen.append(rival)
+        covered = set().union(*(c.terms for c in chosen))
+        for c in chosen:
+            c.shown = _trim(c.text, q_terms)
+        words_used = sum(word_count(c.shown) for c in chosen)
+        for c in cands:
+            if len(chosen) == MAX_SENTENCES or c.score < 0.85 * best.score:
+                break
+            if any(c is o for o in chosen):
+                continue
+            if len(c.terms - covered) < 0.5 * len(c.terms) or any(_cos(c, o) > 0.75 for o in chosen):
+                continue  # mostly repeats what is already said
+            # a further sentence must bring part of the question the answer does not yet touch
+            gain = sum(weights[t] for t in (q_terms & c.terms) - covered) / total
+            if gain < 0.15:
+                continue
+            c.shown = _trim(c.text, q_terms)
+            if words_used + word_count(c.shown) > MAX_WORDS:
+                continue
+            chosen.append(c)
+            covered |= c.terms
+            words_used += word_count(c.shown)
+        if want.answer_type == "reason" or (req.asked is not None and req.asked.kind == "process"):
+            chosen.sort(key=lambda c: (_doc(req, c), c.start))  # a reason or steps read in article order
+        return chosen
+
+
+# rag.understand's answer kinds, as the kinds this backend's scoring knows
+_LEGACY = {"number": "amount", "money": "amount", "percent": "amount", "date": "date", "person_or_org": "person_or_org",
+           "name": "person_or_org", "place": "place", "reason": "reason"}
+
+
+_CONTINUES = re.compile(r"^(It|This|That|These|They|He|She|The (?:company|move|change|reason|result)|"
+                       r"(?:But|And|Also|Then|As a result|In addition|That|Which),?)\b")
+
+_SPAN_LABELS = {"person_or_org": {"PERSON", "ORG", "NAME"}, "name": {"PERSON", "ORG", "PRODUCT", "WORK_OF_ART", "EVENT",
+                "LAW", "NAME"}, "place": {"GPE", "LOC", "FAC"}, "date": {"DATE"}, "number": {"CARDINAL", "QUANTITY"},
+                "money": {"MONEY"}, "percent": {"PERCENT"}}
+
+
+def _answer_span(req: Request, c: Candidate) -> str:
+    """The name, date or figure that answers a factoid question, verbatim from the sentence, to say
+    first; "" when the sentence holds no single such piece, or reports someone's claim (the
+    piece alone would drop who said it)."""
+    asked = req.asked
+    if asked is None or not asked.factoid or asked.plural:
+        return ""
+    text, facts = req.article(req.hits[c.passage - 1].chunk.doc_id)
+    sent = facts.at(c.start)[0] if facts else None
+    if not text or sent is None or sent.attributed:
+        return ""
+    asked_text = req.query.casefold()
+    shown_end = c.start + len(c.shown.rstrip("."))
+    pieces = {(s, e) for label, s, e in sent.spans
+              if label in _SPAN_LABELS[asked.kind] and c.start <= s and e <= shown_end}
+    pieces = [(s, e) for s, e in sorted(pieces) if (p := text[s:e].strip(" ,;:")) and p.casefold() not in asked_text
+              and not any(p.casefold() in x.text.casefold() or x.text.casefold() in p.casefold()
+                          for x in asked.entities)]
+    if not pieces:
+        return ""
+    if len(pieces) > 1:
+        # several names or figures: the one closest to the question's own words ("who won":
+        # the name beside "won"), when it is clearly closest
+        where = [m.start() + c.start for t in set(content_terms(req.question))
+                 for m in re.finditer(r"\b" + re.escape(t), c.text.lower())]
+        if not where:
+            return ""
+        dist = sorted((min(abs(w - s) if w < s else abs(w - e) for w in where), s, e) for s, e in pieces)
+        if dist[0][0] * 2 >= dist[1][0]:
+            return ""
+        pieces = [dist[0][1:]]
+    s, e = pieces[0]
+    piece = text[s:e].strip(" ,;:")
+    if c.shown.startswith(piece) or len(piece.split()) > 8:
+        return ""  # the sentence already says it first
+    return piece
+
+
+def _fits(req: Request, cands: list[Candidate]) -> dict:
+    """How each candidate fits the question's constraints, judged with its article's context."""
+    out = {}
+    for c in cands:
+        hit = req.hits[c.passage - 1].chunk
+        text, facts = req.article(hit.doc_id)
+        if req.asked is None or facts is None:
+            out[id(c)] = Fit(True)
+            continue
+        sent, prev = facts.at(c.start)
+        prev_text = text[prev.start:prev.end] if (text and prev) else ""
+        out[id(c)] = fit(req.asked, sent, prev, facts, c.text, f"{hit.title} {hit.section} {prev_text}")
+    return out
+
+
+def _say_what_is_covered(req: Request, misfits: list[Candidate], fits: dict) -> None:
+    """When the closest coverage is about another year or quarter, say so (from its facts, not its text)."""
+    close = next((c for c in misfits if fits[id(c)].failed in ("year", "quarter") and c.sim >= MIN_SIMILARITY), None)
+    if close is not None:
+        req.notes.append(f"notice: The closest coverage {fits[id(close)].reason}.")
+
+
+def _candidates(req: Request) -> list[Candidate]:
+    seen = set()
+    out = []
+    for i, hit in enumerate(req.hits, 1):
+        ch = hit.chunk
+        for s, e in sentence_spans(ch.text):
+            text = ch.text[s:e]
+            key = (ch.doc_id, ch.start + s)
+            # a sentence addressed to an AI (planted instructions, role tags) is never an answer
+            if key in seen or not _is_statement(text) or aimed_at_model(text):
+                continue
+            seen.add(key)
+            out.append(Candidate(i, ch.start + s, ch.start + e, text, set(content_terms(text))))
+    return out
+
+
+def _is_statement(text: str) -> bool:
+    """Headings, headlines, questions and keyword lists are not answers."""
+    return text.rstrip("\"'”’)").endswith((".", "!")) and word_count(text) >= 6 and _prose(text)
+
+
+def _prose(text: str) -> bool:
+    """A sentence written for readers, not a keyword list stuffed to win retrieval: prose needs
+    function words (news sentences have 20-50%), and repeats no content word four times."""
+    ws = words(text)
+    if len(ws) >= 10 and sum(w in STOPWORDS for w in ws) < 0.1 * len(ws):
+        return False
+    counts = Counter(content_terms(text))
+    return not counts or max(counts.values()) < 4
+
+
+def _has_type(kind: str, c: Candidate, q_names: set, plural: bool = False) -> bool:
+    if kind in ("person_or_org", "place"):
+        # two-letter acronyms (AI, IP) are rarely who or where something is
+        found = {n for n in names(c.text) - q_names if len(n) > 2}
+        return len(found) >= (2 if plural else 1)
+    if kind == "date":
+        return bool(_DATE.search(c.text))
+    if kind == "amount":
+        return bool(numbers(c.text))
+    if kind == "reason":
+        return bool(_REASON.search(c.text))
+    return True
+
+
+def _unknown_subject(req: Request) -> bool:
+    """The question names something (a name or a year) that the coverage never mentions."""
+    asked = {n for n in names(req.question) if len(n) > 2}
+    if req.asked is None:  # with the question understood, its years are checked against each article's date
+        asked |= {n for n in numbers(req.question) if n.isdigit()}
+    return any(not all(req.in_corpus(stem(w)) for w in words(n) if len(w) > 1) for n in asked)
+
+
+def _plural(question: str) -> bool:
+    return bool(re.search(r"\b(companies|firms|people|parties|organi[sz]ations|countries|who are|who were)\b", question, re.I))
+
+
+def _yes_no(question: str) -> bool:
+    return bool(re.match(r"^\s*(did|does|do|is|are|was|were|has|have|had|can|could|will|would|should)\b", question, re.I))
+
+
+def _name_terms(question: str) -> set:
+    return {stem(w) for n in names(question) for w in words(n)}
+
+
+# Words that frame a question rather than name its subject ("what kind of", "being discussed").
+_FRAME = {stem(w) for w in """kind kinds sort sorts type types discussed discuss mentioned mention described
+describe talked talk article story report reported coverage covered say said mean meant happen happened
+happening exactly really actually right now currently""".split()}
+
+_TAIL = re.compile(r",\s+(?=(?:\w+ing|which|potentially|particularly|often|especially|while|where|aiming|driven)\b)")
+
+
+def _trim(text: str, q_terms: set) -> str:
+    """A long sentence loses a trailing clause (", sending ...", ", which ...") that adds none of the
+    question's words: shorter answers, and the quote is still verbatim (the clause is a substring)."""
+    if word_count(text) <= 30:
+        return text
+    for m in _TAIL.finditer(text):
+        head = text[:m.start()]
+        if word_count(head) < 12:
+            continue
+        if (set(content_terms(text)) & q_terms) <= set(content_terms(head)):
+            return head + "."
+    return text
+
+
+def _doc(req: Request, c: Candidate) -> str:
+    return req.hits[c.passage - 1].chunk.doc_id
+
+
+def _disagree(a: Candidate, b: Candidate) -> bool:
+    """Two sentences about the same thing (shared words, close meaning) that differ on a number,
+    a date or a negation."""
+    shared = len(a.terms & b.terms) / max(min(len(a.terms), len(b.terms)), 1)
+    if shared < 0.5 and _cos(a, b) < 0.8:
+        return False
+    na, nb = numbers(a.text), numbers(b.text)
+    da, db = ({m.group().lower() for m in _DATE.finditer(x.text)} for x in (a, b))
+    return bool((na and nb and na != nb) or (da and db and da != db)
+                or bool(negations(a.text)) != bool(negations(b.text)))
+
+
+def _cos(a: Candidate, b: Candidate) -> float:
+    return sum(x * y for x, y in zip(a.vector, b.vector))

@@ -1,0 +1,246 @@
+"""What each sentence of an article is about, worked out once at ingest, and the check of a
+candidate answer against what the question asks (`rag.understand.Asked`).
+
+Per sentence: its names (entities, plus capitalised runs the small NER model misses), the
+years and quarters it mentions (relative ones, "last year", read against the article's own
+date, never today's), which kinds of answer it can hold (a name, a date, a figure, an
+amount, a percentage, a place), and whether it reports someone's claim (so an answer never
+cuts the attribution away). Stored as compact JSON on the article record, so answering a
+question runs no NLP on the corpus.
+
+A candidate is judged with its context: the article's title and date, and the sentence
+before it (which resolves "it", "the company", "that year").
+"""
+from __future__ import annotations
+
+import json
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from .nlp import Analysis, analyze_many, normalize_name
+from .text import stem, words
+from .understand import HOLDS, Asked
+
+VERSION = 1  # part of the store fingerprint: a change here re-analyses the corpus
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_CAP_RUN = re.compile(r"(?<![\w'’])(?:[A-Z][\w'’.-]*[a-z0-9][\w'’-]*|[A-Z]{2,})(?:\s+(?:of\s+|de\s+|van\s+)?[A-Z][\w'’-]+)*"
+                      r"(?:\s\d{1,2}[A-Za-z]?\b(?![,.]\d))?")
+
+
+@dataclass(frozen=True)
+class SentenceFacts:
+    start: int  # article offsets of the sentence
+    end: int
+    names: tuple[tuple[str, str], ...]  # (label, norm); label NAME for a capitalised run NER missed
+    spans: tuple[tuple[str, int, int], ...]  # answer-sized pieces: (label, start, end) of names, times, figures
+    years: tuple[int, ...]
+    quarters: tuple[tuple[int, int], ...]  # (year, quarter)
+    kinds: frozenset  # answer kinds it can hold: person_or_org, name, place, date, number, money, percent
+    attributed: bool  # reports a claim someone made (said, alleged, according to...)
+
+
+@dataclass(frozen=True)
+class ArticleFacts:
+    year: int | None  # the article's published year
+    sentences: tuple[SentenceFacts, ...]
+
+    def at(self, start: int) -> tuple[SentenceFacts | None, SentenceFacts | None]:
+        """(the sentence holding offset `start`, the sentence before it)."""
+        i = bisect_right([s.start for s in self.sentences], start) - 1
+        if i < 0 or start >= self.sentences[i].end:
+            return None, None
+        return self.sentences[i], self.sentences[i - 1] if i > 0 else None
+
+    def to_json(self) -> str:
+        return json.dumps({"v": VERSION, "y": self.year, "s": [
+            [s.start, s.end, [list(n) for n in s.names], [list(x) for x in s.spans], list(s.years),
+             [list(q) for q in s.quarters], " ".join(sorted(s.kinds)), int(s.attributed)] for s in self.sentences]},
+            separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> "ArticleFacts | None":
+        try:
+            d = json.loads(text)
+            if d.get("v") != VERSION:
+                return None
+            return cls(d["y"], tuple(SentenceFacts(s, e, tuple(tuple(n) for n in names), tuple(tuple(x) for x in sp),
+                                                   tuple(ys), tuple(tuple(q) for q in qs), frozenset(k.split()), bool(at))
+                                     for s, e, names, sp, ys, qs, k, at in d["s"]))
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+def article_facts(texts: list[str], published: list[str]) -> list[ArticleFacts]:
+    """The facts of many articles (one spaCy pass, batched)."""
+    return [_facts(a, p) for a, p in zip(analyze_many(texts, published), published)]
+
+
+def _year(published: str) -> int | None:
+    m = _YEAR.match(published or "")
+    return int(m.group()) if m else None
+
+
+def _quarter_year(t, year: int | None, month: int | None) -> int | None:
+    """The year of "the fourth quarter" with no year written: quarters are reported after they end,
+    so in an article of January 2022 it is 2021's."""
+    if re.search(r"\d{4}|'\d\d", t.text):
+        return t.year
+    if year is None:
+        return t.year
+    return year - 1 if month and 3 * t.quarter > month else year
+
+
+def _facts(a: Analysis, published: str) -> ArticleFacts:
+    year = _year(published)
+    m = re.match(r"\d{4}-(\d\d)", published or "")
+    month = int(m.group(1)) if m else None
+    out = []
+    for s, e in a.sentences:
+        inside = lambda x: s <= x.start < e  # noqa: E731
+        ents = [x for x in a.entities if inside(x)]
+        names = {(x.label, x.norm) for x in ents if x.norm}
+        spans = {(x.label, x.start, x.end) for x in ents if x.norm}
+        times = [t for t in a.times if inside(t)]
+        taken = [(x.start, x.end) for x in ents] + [(t.start, t.end) for t in times]
+        for m in _CAP_RUN.finditer(a.text, s, e):
+            if m.start() == s or any(p <= m.start() < q for p, q in taken):
+                continue  # a sentence's first word is capitalised anyway
+            names.add(("NAME", normalize_name(m.group())))
+            spans.add(("NAME", m.start(), m.end()))
+        years = {t.year for t in times if t.year and not t.quarter} | {t.year_end for t in times if t.year_end}
+        years |= {_quarter_year(t, year, month) for t in times if t.quarter and _quarter_year(t, year, month)}
+        years |= {int(y) for y in _YEAR.findall(a.text, s, e)}
+        quarters = set()
+        for t in times:
+            if t.quarter:
+                qy = _quarter_year(t, year, month)
+                if qy:
+                    quarters.add((qy, t.quarter))
+        qty = [q for q in a.quantities if inside(q) and not _YEAR.fullmatch(q.text.strip())
+               and not any(t.start <= q.start < t.end for t in times)]
+        spans |= {("DATE", t.start, t.end) for t in times}
+        spans |= {("PERCENT" if q.unit == "%" else "MONEY" if len(q.unit) == 3 and q.unit.isupper() else "CARDINAL",
+                   q.start, q.end) for q in qty}
+        kinds = {k for k, labels in HOLDS.items() if any(lab in labels for lab, _ in names)}
+        if times:
+            kinds.add("date")
+        if qty:
+            kinds.add("number")
+        if any(q.unit == "%" for q in qty):
+            kinds.add("percent")
+        if any(len(q.unit) == 3 and q.unit.isupper() for q in qty):
+            kinds.add("money")
+        attributed = any(c.source and c.source != "" for c in a.claims if inside(c))
+        out.append(SentenceFacts(s, e, tuple(sorted(names)), tuple(sorted(spans, key=lambda x: x[1])),
+                                 tuple(sorted(years)), tuple(sorted(quarters)),
+                                 frozenset(kinds), attributed))
+    return ArticleFacts(year, tuple(out))
+
+
+@dataclass(frozen=True)
+class Fit:
+    """How a candidate sentence fits the question: ok, or why not (and on which constraint)."""
+
+    ok: bool
+    failed: str = ""  # "" | year | quarter | entity | kind
+    reason: str = ""
+    years: tuple[int, ...] = ()  # the years the candidate is about (to say what the coverage has)
+    weak: bool = False  # fits, but only through the article's date, not its own words
+    measure_miss: bool = False  # a figure question's noun ("revenue", "copies") is not in it or its context
+
+
+def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, art: ArticleFacts | None,
+        sentence: str, context: str) -> Fit:
+    """Check one candidate. `context` is the text around it (title, section, previous sentence)."""
+    if sent is None or art is None:
+        return Fit(True, weak=True)
+    own = set(sent.years)
+    about = own or ({art.year} if art.year else set())
+    if asked.years:
+        if own & asked.years:
+            pass
+        elif own and art.year in asked.years and not (prev and set(prev.years) - asked.years):
+            return Fit(True, years=tuple(sorted(own)), weak=True)  # "who lost the 2019 final, won on Sunday"
+        elif about and not about & asked.years:
+            return Fit(False, "year", f"is about {_list(about)}, not {_list(asked.years)}", tuple(sorted(about)))
+    if asked.quarters:
+        have = set(sent.quarters)
+        if have and not _quarters_match(asked.quarters, have):
+            return Fit(False, "quarter", f"is about {_qlist(have)}, not {_qlist(asked.quarters)}",
+                       tuple(sorted({y for y, _ in have})))
+    low = f"{sentence} {context}".casefold()
+    own_text = sentence.casefold()
+    for e in asked.entities:
+        key = _strip_years(e.norm)
+        if key and key not in low and not any(_related(key, n) for _, n in sent.names):
+            return Fit(False, "entity", f"does not mention {e.text}", tuple(sorted(about)))
+        # "the original Skylark" is not "the Skylark 2": a sentence naming a broader name (the parent,
+        # the earlier product) and not the asked one is about something else
+        wider = [n for _, n in sent.names if key and key.startswith(n + " ")]
+        if wider and key not in own_text:
+            return Fit(False, "entity", f"is about {wider[0]}, not {e.text}", tuple(sorted(about)))
+    if asked.dimension and not _DIM_UNITS[asked.dimension].search(sentence):
+        return Fit(False, "kind", f"gives no {asked.dimension}", tuple(sorted(about)))
+    measure_miss = bool(asked.measure) and stem(asked.measure) not in {stem(w) for w in words(f"{sentence} {context}")}
+    # any figure can answer "how much" ("raises pay by four percent"); the kind only rules out no figure at all
+    accepts = _FIGURES if asked.kind in _FIGURES else {asked.kind}
+    # "where" is often answered without a named place ("at the old mill"): not a hard constraint
+    if asked.kind in HOLDS and asked.kind != "place" and not accepts & sent.kinds \
+            and not any(_kind_in_text(k, sentence, asked) for k in accepts):
+        what = {"person_or_org": "name", "name": "name", "number": "figure", "money": "amount",
+                "percent": "percentage"}.get(asked.kind, asked.kind)
+        return Fit(False, "kind", f"holds no {what}", tuple(sorted(about)))
+    if asked.kind in ("person_or_org", "name"):
+        asked_norms = {_strip_years(e.norm) for e in asked.entities}
+        mine = {n for lab, n in sent.names if lab not in ("DATE", "TIME")}  # any name beyond the question's
+        if mine and all(any(_related(n, a) or n in a or a in n for a in asked_norms) for n in mine):
+            return Fit(False, "kind", "names only what the question already names", tuple(sorted(about)))
+    return Fit(True, years=tuple(sorted(about)), weak=not own and bool(asked.years), measure_miss=measure_miss)
+
+
+# Units of each dimension a "how old/heavy/long..." question asks about (general English units).
+_DIM_UNITS = {k: re.compile(v, re.I) for k, v in {
+    "age": r"\b\d+[- ]years?[- ]old\b|\baged? \d+|\b\d+,? (?:is|was) (?:the )?age\b|\bat (?:the )?age of\b",
+    "weight": r"\b\d[\d,.]*\s?(?:-|\s)?(?:grams?|g|kg|kilo(?:gram)?s?|pounds?|lbs?|tonnes?|tons?|ounces?|oz)\b",
+    "height": r"\b\d[\d,.]*\s?(?:-|\s)?(?:met(?:re|er)s?|m|cm|centimet(?:re|er)s?|feet|foot|ft|inch(?:es)?|storeys?|floors?)\b",
+    "distance": r"\b\d[\d,.]*\s?(?:-|\s)?(?:kilomet(?:re|er)s?|km|miles?|met(?:re|er)s?|m)\b",
+    "length": r"\b\d[\d,.]*\s?(?:-|\s)?(?:kilomet(?:re|er)s?|km|miles?|met(?:re|er)s?|m|days?|weeks?|months?|years?|hours?|minutes?)\b"
+              r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty)[- ](?:days?|weeks?|months?|years?|hours?)\b",
+    "size": r"\b\d[\d,.]*\s?(?:-|\s)?(?:square|sq|hectares?|acres?|km2|m2|seats?|employees|staff|members)\b",
+}.items()}
+
+
+_FIGURES = {"number", "money", "percent"}
+
+
+def _kind_in_text(kind: str, sentence: str, asked: Asked) -> bool:
+    """A last look at the words themselves (NER misses): digits for a figure, a % sign, a currency."""
+    if kind == "number":
+        return bool(re.search(r"\d", _YEAR.sub("", sentence)))
+    if kind == "percent":
+        return "%" in sentence or " percent" in sentence.lower()
+    if kind == "money":
+        return bool(re.search(r"[$€£¥]\s?\d|\d\s?(?:dollars|euros|pounds|yuan)", sentence, re.I))
+    return False
+
+
+def _related(a: str, b: str) -> bool:
+    return bool(a) and bool(b) and (a == b or a.startswith(b + " ") or b.startswith(a + " ")
+                                    or a.endswith(" " + b) or b.endswith(" " + a))
+
+
+def _strip_years(norm: str) -> str:
+    return re.sub(r"\s+", " ", _YEAR.sub(" ", norm)).strip()
+
+
+def _quarters_match(asked: frozenset, have: set) -> bool:
+    return any((ay is None or ay == hy) and aq == hq for ay, aq in asked for hy, hq in have)
+
+
+def _list(years) -> str:
+    return " and ".join(str(y) for y in sorted(years))
+
+
+def _qlist(qs) -> str:
+    return " and ".join(f"Q{q} {y}" if y else f"Q{q}" for y, q in sorted(qs, key=lambda x: (x[0] or 0, x[1])))

@@ -1,0 +1,180 @@
+"""General English word knowledge the attribution check leans on (none of it drawn from any test set).
+
+- ANTONYMS: common opposite pairs of general English (verbs, adjectives and nouns of economy, law, politics,
+  sport and daily life); a sentence word whose opposite is in the passage (and it is not) contradicts the
+  passage, however similar the two words' embeddings are (they usually are). `opposite` adds the pairs a
+  negative prefix or suffix makes (legal/illegal, helpful/helpless).
+- CLOSED_CLASSES: small closed sets whose members are not interchangeable (colours, ordinals, compass
+  points, units of time, family roles): a member the passage does not state is an invented detail,
+  as a number is.
+- COUNTRIES: a country's names and demonyms, so "U.K. activists" is supported by "British activists".
+"""
+from __future__ import annotations
+
+_PAIRS = """
+accept reject | acquit convict | add remove | advance retreat | agree disagree | allow forbid | allow ban
+alive dead | always never | ancient modern | approve reject | approve disapprove | arrive depart | ascend descend
+attack defend | before after | begin end | best worst | better worse | big small | birth death | borrow lend
+buy sell | cheap expensive | clean dirty | close open | cold hot | come go | confirm deny | admit deny
+connect disconnect | construct destroy | build destroy | correct incorrect | create destroy | dark light
+decrease increase | deep shallow | defeat victory | win lose | winner loser | won lost | dry wet | early late
+easy difficult | easy hard | empty full | enter exit | entrance exit | expand contract | expand shrink
+export import | fail succeed | failure success | false true | famous unknown | fast slow | female male
+few many | find lose | first last | float sink | forget remember | found lost | friend enemy | ally enemy
+gain loss | generous stingy | give take | guilty innocent | happy sad | hard soft | healthy sick | heavy light
+high low | hire fire | include exclude | inside outside | legal illegal | licit illicit | lawful unlawful
+authorized unauthorized | like dislike | long short | loose tight | loud quiet | love hate | major minor
+maximum minimum | more less | most least | narrow wide | new old | north south | east west | noisy quiet
+offer refuse | on off | optimistic pessimistic | pass fail | peace war | peaceful violent | permit prohibit
+plus minus | polite rude | poor rich | positive negative | possible impossible | present absent | private public
+profit loss | pull push | raise lower | raise cut | rise fall | rose fell | risen fallen | rising falling
+gain drop | increase drop | increase fall | increase cut | up down | upward downward | above below
+safe dangerous | safe unsafe | same different | save spend | strong weak | strengthen weaken | success failure
+support oppose | survive die | thick thin | thrive struggle | thriving struggling | tall short | top bottom
+true untrue | ugly beautiful | victory loss | visible invisible | young old | youngest oldest | junior senior
+domestic foreign | internal external | input output | inbound outbound | arrest release | jail release
+convicted acquitted | guilty acquitted | resign appoint | hire dismiss | launch cancel | start stop | start finish
+open shut | opened closed | expensive inexpensive | surplus deficit | bull bear | bullish bearish | boom bust
+ahead behind | lead trail | leading trailing | majority minority | maximize minimize | overestimate underestimate
+overvalued undervalued | higher lower | highest lowest | larger smaller | largest smallest | bigger smaller
+biggest smallest | more fewer | rural urban | success defeat | legitimate illegitimate | proper improper
+properly improperly | legally illegally | lawfully unlawfully | licitly illicitly | ally opponent | praise criticize
+praise condemn | welcome condemn | support condemn | boost cut | boost reduce | strengthened weakened | wins losses
+increase decline | rise decline | growth decline | grow decline | grow shrink | gain decline | improve worsen
+improvement deterioration | upturn downturn | expansion contraction | high low | ahead behind | forward backward
+forwards backwards | future past | guilty not | conviction acquittal | arrested released | before after
+agree refuse | agree decline | agree disagree | accept refuse | accept decline | grant deny | grant reject
+grant refuse | back oppose | backed opposed | support opposition | supporter opponent | favour oppose | favor oppose
+for against | pro anti | approve veto | approve block |   ratify reject | endorse oppose
+endorse reject | welcome reject | welcome criticise | welcome criticize | praise blame | credit blame | reward punish
+honor shame | honour shame | celebrate mourn | join leave | join quit | stay leave | remain leave 
+retain sell | hire lay | hire layoff | employ dismiss | promote demote | promotion demotion | appoint remove
+appoint fire | elect defeat | elected defeated | ascend decline | win forfeit | victory defeat | triumph defeat
+triumphant defeated | succeed struggle | successful unsuccessful | thriving failing | boom slump | recovery recession
+surge plunge | surge slump | soar plunge | soar sink | jump drop | jump fall | climb fall | climb drop | rally slump
+gain lose | profit losses | profitable unprofitable | earn lose | lend borrow | creditor debtor | lender borrower
+buyer seller | purchase sale | import export | importer exporter | employer employee | landlord tenant
+parent subsidiary | winner runner-up | host guest | home away | plaintiff defendant | prosecution defence
+prosecution defense | prosecutor defender | guilty innocent | convict acquit | charge acquit | indict acquit
+sentence acquit | uphold overturn | upheld overturned | uphold reverse | affirm overturn | affirm reverse | sustain overturn
+legal unlawful | valid invalid | validate invalidate | enforce suspend | impose lift | imposed lifted | tighten loosen
+tighten ease | tighten relax | restrict expand | restriction freedom | ban allow | ban permit | banned allowed | forbid permit
+mandatory voluntary | compulsory voluntary | require exempt | include omit | includes excludes | inclusion exclusion
+confirm refute | prove disprove | verify refute | true false | accurate inaccurate | correct wrong | right wrong
+certain uncertain | likely unlikely | probable improbable | sure unsure | clear unclear | known unknown | public secret
+open closed | opening closing | reopen close | resume suspend | resume halt | continue halt | continue stop | continue end
+start end | begin finish | launch end | launch scrap | create eliminate | add cut | add remove | add eliminate
+increase reduce | increase lower | increase shrink | raise reduce | raise lower | hike cut | expand reduce | expand cut
+strengthen undermine | boost undermine | boost hurt | boost weaken | boost harm | help hurt | help harm | benefit harm
+benefit hurt | advantage disadvantage | asset liability | strength weakness | positive negative | optimism pessimism
+confident worried | confidence doubt | calm panic | ease worsen | ease intensify | ease heighten | ease exacerbate
+ease aggravate | relieve worsen | reduce heighten | reduce exacerbate | calm inflame | improve deteriorate | better worse
+gains losses | up down | rise sink | raised cut | rising declining | growing shrinking | expanding contracting
+accelerate slow | accelerate decelerate | speed slow | faster slower | quicker slower | earlier later | sooner later
+first final | initial final | old new | former current | previous next | past next | ancient recent | temporary permanent
+temporarily permanently | partial complete | partially fully |  minority majority | less more | least most
+fewer more | minimum maximum | lowest highest | cheapest costliest | cheaper costlier | inexpensive costly | cheap costly
+rich poor | wealthy poor | wealth poverty | surplus shortage | abundance scarcity | plenty shortage | strong fragile
+stable unstable | stable volatile | stability instability | secure insecure | safe risky | safety danger | risk safety
+healthy ill | health illness |   survive perish | live die | alive deceased | born died | birth death
+peace conflict | peaceful hostile | friendly hostile | ally rival | ally adversary | partner rival | cooperate compete
+cooperation competition | cooperate refuse | unite divide | united divided | unity division | merge split | merger split
+join split | attach detach | connect cut | include exclude | insider outsider | inside outside | internal foreign
+domestic international | local foreign | national international | rural city | urban countryside | north south
+northern southern | eastern western | upper lower | top bottom | above below | over under | inner outer
+heavy light | heavier lighter | thick thin | wide narrow | broad narrow | deep shallow | tall short | high low
+long brief | longer shorter | hot cold | warm cool | warmer cooler | wet dry | flood drought | light dark | day night
+morning evening | sunrise sunset | summer winter | spring autumn | east west |  front back | forward back
+ahead behind | lead lag | leader follower | win lose | wins loses | won lost | winning losing | beat lost 
+arrive leave | arrival departure |  enter leave | import export | inbound outbound | send receive
+give receive | sell buy | sold bought | pay receive | paid received | spend save | spending saving | invest divest
+investment divestment | acquire sell | acquire divest | acquisition sale |   lend repay 
+attack defend | offense defense | offence defence | aggressor victim | cause prevent | allow prevent | enable prevent
+encourage discourage | encourage deter | attract deter | attract repel | like hate | love dislike | please anger
+happy angry | happy unhappy | glad sorry | pleased disappointed | satisfied dissatisfied | hope fear | proud ashamed
+praise criticism | compliment insult | polite rude | honest dishonest | honesty dishonesty | loyal disloyal | fair unfair
+just unjust | equal unequal | equality inequality | moral immoral | ethical unethical | responsible irresponsible
+sane insane | rational irrational | logical illogical | regular irregular | relevant irrelevant | reversible irreversible
+mature immature | patient impatient | perfect imperfect | polite impolite | possible impossible | legal illegal
+literate illiterate | visible invisible | accessible inaccessible | adequate inadequate | efficient inefficient
+effective ineffective | active inactive | formal informal | direct indirect | dependent independent | sufficient insufficient
+appropriate inappropriate | competent incompetent | complete incomplete | consistent inconsistent | conclusive inconclusive
+sensitive insensitive | stable unstable | able unable | aware unaware | fit unfit | happy unhappy | healthy unhealthy
+popular unpopular | usual unusual | common rare | common uncommon | frequent rare | often rarely | always rarely
+usually seldom | normal abnormal | typical atypical | ordinary extraordinary | simple complex | simple complicated
+easy tough | easier harder | soft tough | gentle harsh | mild severe | mild harsh | lenient harsh | lenient strict
+loose strict | minor serious | minor severe | slight severe | small huge | small large | tiny huge | little big 
+massive tiny | giant tiny | huge modest | major modest | large modest |  worst best
+accept deny | admit dismiss | admit reject | acknowledge deny | concede deny | concede dispute | confess deny
+""".strip()
+
+ANTONYMS: dict[str, set[str]] = {}
+for _pair in _PAIRS.replace("\n", "|").split("|"):
+    _ws = _pair.split()
+    if len(_ws) == 2:
+        ANTONYMS.setdefault(_ws[0], set()).add(_ws[1])
+        ANTONYMS.setdefault(_ws[1], set()).add(_ws[0])
+
+CLOSED_CLASSES: list[frozenset[str]] = [frozenset(s.split()) for s in (
+    "red orange yellow green blue purple violet pink brown black white grey gray gold silver",
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth last",
+    "north south east west northern southern eastern western northeast northwest southeast southwest",
+    "second minute hour day week month year decade century",
+    "mother father son daughter brother sister wife husband grandmother grandfather aunt uncle cousin niece nephew",
+    "spring summer autumn fall winter",
+)]
+CLOSED_WORDS = frozenset().union(*CLOSED_CLASSES)
+
+_COUNTRIES = """
+uk u.k united kingdom britain great britain british briton england english
+us u.s usa u.s.a united states america american
+china chinese prc | russia russian | ukraine ukrainian | france french | germany german | italy italian
+spain spanish | japan japanese | india indian | canada canadian | mexico mexican | brazil brazilian
+australia australian | ireland irish | scotland scottish | wales welsh | poland polish | sweden swedish
+norway norwegian | denmark danish | finland finnish | netherlands dutch holland | belgium belgian
+switzerland swiss | austria austrian | greece greek | turkey turkish | iran iranian | iraq iraqi
+israel israeli | egypt egyptian | syria syrian | saudi arabia saudi | south korea korean | north korea
+taiwan taiwanese | vietnam vietnamese | thailand thai | indonesia indonesian | pakistan pakistani
+nigeria nigerian | south africa south african | kenya kenyan | argentina argentine argentinian
+chile chilean | colombia colombian | peru peruvian | portugal portuguese | new zealand kiwi
+philippines filipino philippine | singapore singaporean | malaysia malaysian | hungary hungarian
+czech republic czechia czech | romania romanian | belarus belarusian | afghanistan afghan | cuba cuban
+venezuela venezuelan | lebanon lebanese | jordan jordanian | qatar qatari | hong kong | eu european union europe european
+"""
+COUNTRY: dict[str, str] = {}
+for _line in _COUNTRIES.strip().splitlines():
+    for _group in _line.split("|"):
+        _ws = _group.split()
+        if not _ws:
+            continue
+        # multi-word names ("united kingdom", "saudi arabia") are matched word by word by the caller
+        for _w in _ws:
+            COUNTRY.setdefault(_w.replace(".", ""), _group.strip())
+for _ambiguous in ("united", "new", "south", "north", "great", "republic", "arabia", "kingdom", "states", "union",
+                   "hong", "kong", "zealand", "africa", "korea", "turkey", "jordan", "fall", "english"):
+    COUNTRY.pop(_ambiguous, None)
+
+
+def country_of(word: str) -> str:
+    """The country a name or demonym points to ("british" -> "uk"), or ""."""
+    w = word.lower().replace(".", "").replace("’", "'").removesuffix("'s")
+    return COUNTRY.get(w) or (COUNTRY.get(w[:-1], "") if w.endswith("s") else "")
+
+
+_NEG_PREFIXES = ("un", "in", "im", "il", "ir", "dis", "non", "non-")
+
+
+def opposite(a: str, b: str) -> bool:
+    """Whether two words (lemmas) are opposites: listed, or one is the other with a negative prefix
+    ("likely"/"unlikely", "legal"/"illegal") or -ful/-less ("helpful"/"helpless"). The prefix rule is for
+    adjectives and adverbs only (the caller's concern): "disclose" is not the opposite of "close"."""
+    if b in ANTONYMS.get(a, ()):
+        return True
+    for x, y in ((a, b), (b, a)):
+        if len(y) >= 4 and any(x == p + y for p in _NEG_PREFIXES):
+            return True
+    if a.endswith("ful") and b.endswith("less"):
+        return a[:-3] == b[:-4] and len(a) > 5
+    if b.endswith("ful") and a.endswith("less"):
+        return b[:-3] == a[:-4] and len(b) > 5
+    return False

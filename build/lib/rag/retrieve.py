@@ -1,0 +1,215 @@
+"""Hybrid retrieval: dense (Chroma) and lexical (BM25) fused by reciprocal rank.
+
+The lexical index is rebuilt from the chunk texts Chroma holds, so it survives a
+restart and follows ingests made by other processes (the store's generation
+number tells when to reload).
+"""
+from __future__ import annotations
+
+import math
+import re
+import threading
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from .embedding import Embedder
+from .store import Store
+from .text import content_terms, quotable_sentences
+from .types import Chunk, Hit
+
+RRF_K = 60
+
+
+class Lexical:
+    """Okapi BM25 over stemmed content words; postings are numpy arrays, so a query costs a few
+    vector operations per query term rather than a Python loop over every posting."""
+
+    def __init__(self, chunks: list[Chunk], k1: float = 1.2, b: float = 0.75,
+                 counts: list[Counter] | None = None):
+        if counts is None:
+            counts = [term_counts(c.text) for c in chunks]
+        self.k1, self.b = k1, b
+        self.n = len(counts)
+        lengths = np.fromiter((sum(c.values()) for c in counts), dtype=np.float64, count=self.n)
+        self.avgdl = float(lengths.mean()) if self.n else 1.0
+        self._norm = k1 * (1 - b + b * lengths / (self.avgdl or 1.0))
+        postings: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))
+        for i, c in enumerate(counts):
+            for t, tf in c.items():
+                p = postings[t]
+                p[0].append(i)
+                p[1].append(tf)
+        self._postings = {t: (np.array(ix, dtype=np.int64), np.array(tf, dtype=np.float64))
+                          for t, (ix, tf) in postings.items()}
+
+    def idf(self, term: str) -> float:
+        p = self._postings.get(term)
+        df = len(p[0]) if p else 0
+        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+
+    def knows(self, term: str) -> bool:
+        return term in self._postings
+
+    def search(self, query: str, n: int) -> list[tuple[int, float]]:
+        """The n best (chunk index, score), best first; ties go to the earlier chunk."""
+        scores = None
+        for t in set(content_terms(query)):
+            p = self._postings.get(t)
+            if p is None:
+                continue
+            if scores is None:
+                scores = np.zeros(self.n)
+            idx, tf = p
+            scores[idx] += self.idf(t) * tf * (self.k1 + 1) / (tf + self._norm[idx])
+        if scores is None:
+            return []
+        found = np.flatnonzero(scores)
+        if len(found) > 4 * n:  # narrow to a superset of the top n before the exact sort
+            found = found[np.argpartition(-scores[found], n - 1)[:n]]
+        order = found[np.lexsort((found, -scores[found]))][:n]
+        return [(int(i), float(scores[i])) for i in order]
+
+
+def term_counts(text: str) -> Counter:
+    return Counter(content_terms(text))
+
+
+@dataclass(frozen=True)
+class _Index:
+    """Everything a search reads, swapped in as one object so a concurrent refresh never mixes states."""
+
+    ids: list[str]
+    chunks: list[Chunk]
+    pos: dict[str, int]
+    counts: dict[str, Counter]
+    lexical: Lexical
+
+
+_EMPTY = _Index([], [], {}, {}, Lexical([]))
+
+
+class Retriever:
+    """Finds the passages for a question; reloads its lexical state when the store changes."""
+
+    def __init__(self, store: Store, embedder: Embedder, top_k: int = 6, recheck_s: float = 2.0):
+        self.store, self.embedder, self.top_k = store, embedder, top_k
+        self._recheck_s = recheck_s
+        self._lock = threading.Lock()
+        self._generation = -1
+        self._checked = 0.0
+        self._index = _EMPTY
+        self.refresh(force=True)
+
+    @property
+    def ids(self) -> list[str]:
+        return self._index.ids
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        return self._index.chunks
+
+    @property
+    def lexical(self) -> Lexical:
+        return self._index.lexical
+
+    def refresh(self, force: bool = False) -> bool:
+        """Reload chunks and BM25 if another ingest bumped the store's generation."""
+        now = time.monotonic()
+        if not force and now - self._checked < self._recheck_s:
+            return False
+        with self._lock:
+            self._checked = now
+            gen = self.store.generation()
+            if gen == self._generation and not force:
+                return False
+            pairs = self.store.current_chunks()
+            old = self._index.counts
+            # chunk ids name their article version, so a chunk seen before has the same text
+            counts = {cid: old[cid] if cid in old else term_counts(c.text) for cid, c in pairs}
+            ids = [cid for cid, _ in pairs]
+            self._index = _Index(ids, [c for _, c in pairs], {cid: i for i, cid in enumerate(ids)}, counts,
+                                 Lexical([], counts=[counts[cid] for cid in ids]))
+            self._generation = gen
+            return True
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    def search(self, query: str, top_k: int | None = None, embedding: list[float] | None = None,
+               asked=None) -> list[Hit]:
+        """The top_k passages by reciprocal-rank fusion of dense and BM25 rankings, shaped by what the
+        question pins down (`asked`, a rag.understand.Asked): its years, the names it asks about, "latest"."""
+        self.refresh()
+        index = self._index
+        k = top_k or self.top_k
+        pool = max(4 * k, 20)
+        emb = embedding if embedding is not None else self.embedder.query(query)
+        dense = [(index.pos[cid], sim) for cid, sim in self.store.dense(emb, pool) if cid in index.pos]
+        lexical = index.lexical.search(query, pool)
+        fused: dict[int, float] = defaultdict(float)
+        dense_sim: dict[int, float] = {}
+        lex_score: dict[int, float] = {}
+        for rank, (i, sim) in enumerate(dense):
+            fused[i] += 1.0 / (RRF_K + rank + 1)
+            dense_sim[i] = sim
+        for rank, (i, s) in enumerate(lexical):
+            fused[i] += 1.0 / (RRF_K + rank + 1)
+            lex_score[i] = s
+        if asked is not None:
+            _shape(fused, index.chunks, asked)
+        ranked = sorted(fused, key=lambda i: -fused[i])
+        hits = [Hit(index.chunks[i], fused[i], dense_sim.get(i, 0.0), lex_score.get(i, 0.0))
+                for i in _diverse(ranked, index.chunks, k)]
+        self._prefetch(hits)
+        return hits
+
+    def _prefetch(self, hits: list[Hit]) -> None:
+        """Load the stored vectors of the hits' sentences the embedder lacks: the answer step scores
+        every sentence by meaning, and embedding them here would cost far more than the question."""
+        missing = self.embedder.missing(s for h in hits for s in quotable_sentences(h.chunk.text))
+        if missing:
+            self.embedder.remember(self.store.sentence_vectors(missing))
+
+
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+STEP = 1.0 / (RRF_K + 1)  # what one first place in one ranking is worth
+
+
+def _shape(fused: dict[int, float], chunks: list[Chunk], asked) -> None:
+    """Move passages about the question's year and names up, and those about other years down:
+    "the 2021 final" must not be answered from the 2019 report because it ranks higher.
+    A passage is about the years it names and the year its article was published."""
+    names = [n for n in (re.sub(r"\s+", " ", _YEAR.sub(" ", e.norm)).strip() for e in asked.entities) if n]
+    newest = max((chunks[i].published for i in fused), default="") if asked.latest else ""
+    for i in fused:
+        c = chunks[i]
+        bonus = 0.0
+        if asked.years:
+            years = {int(y) for y in _YEAR.findall(c.text)} | {int(y) for y in _YEAR.findall(c.published[:4])}
+            bonus += 0.75 if years & asked.years else -0.75 if years else 0.0
+        if names:
+            low = f"{c.title} {c.text}".casefold()
+            bonus += 0.5 * sum(n in low for n in names) / len(names)
+        if newest and c.published == newest:
+            bonus += 0.5
+        fused[i] += bonus * STEP
+
+
+def _diverse(ranked: list[int], chunks: list[Chunk], k: int) -> list[int]:
+    """Cap passages per article so one article (say, a keyword-stuffed one) cannot fill every slot."""
+    docs = {chunks[i].doc_id for i in ranked[: 3 * k]}
+    if len(docs) < 2:
+        return ranked[:k]
+    cap = max(2, math.ceil(k / 2))
+    per: Counter = Counter()
+    out, rest = [], []
+    for i in ranked:
+        (out if per[chunks[i].doc_id] < cap else rest).append(i)
+        per[chunks[i].doc_id] += 1
+        if len(out) == k:
+            break
+    return (out + rest)[:k]
