@@ -19,10 +19,10 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from .nlp import Analysis, analyze_many, normalize_name
-from .text import stem, words
+from .text import STOPWORDS, stem, words
 from .understand import HOLDS, Asked
 
-VERSION = 1  # part of the store fingerprint: a change here re-analyses the corpus
+VERSION = 2  # part of the store fingerprint: a change here re-analyses the corpus
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _CAP_RUN = re.compile(r"(?<![\w'’])(?:[A-Z][\w'’.-]*[a-z0-9][\w'’-]*|[A-Z]{2,})(?:\s+(?:of\s+|de\s+|van\s+)?[A-Z][\w'’-]+)*"
                       r"(?:\s\d{1,2}[A-Za-z]?\b(?![,.]\d))?")
@@ -96,6 +96,9 @@ def _facts(a: Analysis, published: str) -> ArticleFacts:
     m = re.match(r"\d{4}-(\d\d)", published or "")
     month = int(m.group(1)) if m else None
     out = []
+    proper = {t.start: t.pos == "PROPN" for t in a.tokens}
+    known = {w for x in a.entities if x.label in ("PERSON", "ORG", "GPE", "NORP", "FAC", "PRODUCT")
+             for w in x.norm.split() if len(w) > 2 and w not in STOPWORDS}  # "Sandoval, who had led ..." after "Piet Sandoval"
     for s, e in a.sentences:
         inside = lambda x: s <= x.start < e  # noqa: E731
         ents = [x for x in a.entities if inside(x)]
@@ -104,8 +107,11 @@ def _facts(a: Analysis, published: str) -> ArticleFacts:
         times = [t for t in a.times if inside(t)]
         taken = [(x.start, x.end) for x in ents] + [(t.start, t.end) for t in times]
         for m in _CAP_RUN.finditer(a.text, s, e):
-            if m.start() == s or any(p <= m.start() < q for p, q in taken):
-                continue  # a sentence's first word is capitalised anyway
+            if any(p <= m.start() < q for p, q in taken):
+                continue
+            first = not re.search(r"\w", a.text[s:m.start()])
+            if first and not proper.get(m.start()) and m.group().split()[0].casefold() not in known:
+                continue  # a sentence's first word is capitalised anyway; a name the article uses is still one
             names.add(("NAME", normalize_name(m.group())))
             spans.add(("NAME", m.start(), m.end()))
         years = {t.year for t in times if t.year and not t.quarter} | {t.year_end for t in times if t.year_end}
@@ -151,8 +157,9 @@ class Fit:
 
 
 def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, art: ArticleFacts | None,
-        sentence: str, context: str) -> Fit:
-    """Check one candidate. `context` is the text around it (title, section, previous sentence)."""
+        sentence: str, context: str, article: str = "") -> Fit:
+    """Check one candidate. `context` is the text around it (title, section, previous sentence);
+    `article` the whole article's text (where the question's other names may be)."""
     if sent is None or art is None:
         return Fit(True, weak=True)
     own = set(sent.years)
@@ -171,18 +178,27 @@ def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, ar
                        tuple(sorted({y for y, _ in have})))
     low = f"{sentence} {context}".casefold()
     own_text = sentence.casefold()
+    whole = f"{context} {article}".casefold()
+    # The question's names: each one in the sentence (with its title, section and the sentence before
+    # it); a name in a clause that only sets the scene ("when Varga first won") in its article
     for e in asked.entities:
         key = _strip_years(e.norm)
-        if key and key not in low and not any(_related(key, n) for _, n in sent.names):
+        if not key:
+            continue
+        if e in asked.side:
+            if article and not _mentions(key, whole):
+                return Fit(False, "entity", f"does not mention {e.text}", tuple(sorted(about)))
+            continue
+        if key not in low and not any(_related(key, n) for _, n in sent.names):
             return Fit(False, "entity", f"does not mention {e.text}", tuple(sorted(about)))
-        # "the original Skylark" is not "the Skylark 2": a sentence naming a broader name (the parent,
-        # the earlier product) and not the asked one is about something else
-        wider = [n for _, n in sent.names if key and key.startswith(n + " ")]
+        # "the original Skylark" is not "the Skylark 2": a sentence naming only the name without the asked
+        # one's model number names the earlier product ("Kestrel" for "Kestrel Motors" is the same company)
+        wider = [n for _, n in sent.names if key.startswith(n + " ") and _VERSION.fullmatch(key[len(n) + 1:])]
         if wider and key not in own_text:
             return Fit(False, "entity", f"is about {wider[0]}, not {e.text}", tuple(sorted(about)))
     if asked.dimension and not _DIM_UNITS[asked.dimension].search(sentence):
         return Fit(False, "kind", f"gives no {asked.dimension}", tuple(sorted(about)))
-    measure_miss = bool(asked.measure) and stem(asked.measure) not in {stem(w) for w in words(f"{sentence} {context}")}
+    measure_miss = bool(asked.measure) and not _forms(asked.measure) & {stem(w) for w in words(f"{sentence} {context}")}
     # any figure can answer "how much" ("raises pay by four percent"); the kind only rules out no figure at all
     accepts = _FIGURES if asked.kind in _FIGURES else {asked.kind}
     # "where" is often answered without a named place ("at the old mill"): not a hard constraint
@@ -201,13 +217,14 @@ def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, ar
 
 # Units of each dimension a "how old/heavy/long..." question asks about (general English units).
 _DIM_UNITS = {k: re.compile(v, re.I) for k, v in {
-    "age": r"\b\d+[- ]years?[- ]old\b|\baged? \d+|\b\d+,? (?:is|was) (?:the )?age\b|\bat (?:the )?age of\b",
+    "age": r"\b\d+[- ]years?[- ]old\b|\baged? \d+|\b\d+,? (?:is|was) (?:the )?age\b|\bat (?:the )?age of\b"
+           r"|[A-Z][\w'’-]+, \d{1,3},|\bat \d{1,3}\b(?![.,:]\d)(?!\s*(?:%|percent|p\.m|a\.m|o'clock|GMT))"
+           r"|\bwas \d{1,3} when\b",
     "weight": r"\b\d[\d,.]*\s?(?:-|\s)?(?:grams?|g|kg|kilo(?:gram)?s?|pounds?|lbs?|tonnes?|tons?|ounces?|oz)\b",
     "height": r"\b\d[\d,.]*\s?(?:-|\s)?(?:met(?:re|er)s?|m|cm|centimet(?:re|er)s?|feet|foot|ft|inch(?:es)?|storeys?|floors?)\b",
     "distance": r"\b\d[\d,.]*\s?(?:-|\s)?(?:kilomet(?:re|er)s?|km|miles?|met(?:re|er)s?|m)\b",
     "length": r"\b\d[\d,.]*\s?(?:-|\s)?(?:kilomet(?:re|er)s?|km|miles?|met(?:re|er)s?|m|days?|weeks?|months?|years?|hours?|minutes?)\b"
               r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty)[- ](?:days?|weeks?|months?|years?|hours?)\b",
-    "size": r"\b\d[\d,.]*\s?(?:-|\s)?(?:square|sq|hectares?|acres?|km2|m2|seats?|employees|staff|members)\b",
 }.items()}
 
 
@@ -223,6 +240,25 @@ def _kind_in_text(kind: str, sentence: str, asked: Asked) -> bool:
     if kind == "money":
         return bool(re.search(r"[$€£¥]\s?\d|\d\s?(?:dollars|euros|pounds|yuan)", sentence, re.I))
     return False
+
+
+_VERSION = re.compile(r"\d{1,4}[a-z]?|[ivx]{1,4}|mk\s?\d+|mark\s\w+")
+
+
+def _mentions(key: str, text: str) -> bool:
+    """The name, or for a several-word name its last word (a surname, "Skylark 2"'s model), is in the text."""
+    if key in text:
+        return True
+    last = key.split()[-1]
+    return len(key.split()) > 1 and len(last) > 3 and not _VERSION.fullmatch(last) \
+        and re.search(r"(?<!\w)" + re.escape(last) + r"(?!\w)", text) is not None
+
+
+def _forms(noun: str) -> set:
+    """Stems of a noun lemma and its plural ("pharmacy", "pharmacies")."""
+    plural = noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else noun + "es" \
+        if noun.endswith(("s", "x", "ch", "sh")) else noun + "s"
+    return {stem(noun), stem(plural)}
 
 
 def _related(a: str, b: str) -> bool:

@@ -23,6 +23,7 @@ from ..facts import Fit, fit
 from ..question import aimed_at_model, intent
 from ..text import STOPWORDS, content_terms, names, negations, numbers, sentence_spans, stem, word_count, words
 from . import REFUSAL, Backend, Request
+from .compose import read_on, trim
 
 MAX_WORDS = 80
 MAX_SENTENCES = 3
@@ -103,6 +104,7 @@ class Extractive(Backend):
         for c in cands:
             if fits[id(c)].ok and fits[id(c)].measure_miss and c.sim < 0.6:
                 fits[id(c)] = Fit(False, "measure", f"does not say what the {req.asked.measure} is")
+        everyone = list(cands)
         misfits = [c for c in cands if not fits[id(c)].ok]
         cands = [c for c in cands if fits[id(c)].ok]
         for c in misfits[:5]:
@@ -148,13 +150,14 @@ class Extractive(Backend):
         if _yes_no(req.question) and not any(t in best.terms for t in q_terms - _name_terms(req.question)):
             req.notes.append("refused: nothing states the thing asked about")
             return []  # nothing states the thing asked about
+        explain = want.answer_type == "reason" or (req.asked is not None and req.asked.kind == "process")
         chosen = [best]
-        if want.answer_type == "reason" or (req.asked is not None and req.asked.kind == "process"):
-            # a reason or the steps often run on into the next sentence ("It blamed ... and a warm spring")
-            nxt = next((c for c in cands if c.passage == best.passage and 0 < c.start - best.end <= 2
-                        and (c.typed or _CONTINUES.match(c.text))), None)
-            if nxt is not None:
-                chosen.append(nxt)
+        if explain:
+            # a reason or the steps run on through the paragraph ("It blamed ... and a warm spring"), and
+            # the sentence that restates what is asked is often followed by the one that answers it
+            text, _ = req.article(_doc(req, best))
+            chosen = read_on(best, everyone, text, lambda c: _doc(req, c), q_terms, MAX_WORDS,
+                             process=req.asked is not None and req.asked.kind == "process")
         # Another article that says something different about the same thing (a figure, a date, a
         # denial) is shown beside it: the reader sees the disagreement, not one side picked silently.
         rival = next((c for c in cands if c.passage != best.passage and _doc(req, c) != _doc(req, best)
@@ -164,7 +167,7 @@ class Extractive(Backend):
             chosen.append(rival)
         covered = set().union(*(c.terms for c in chosen))
         for c in chosen:
-            c.shown = _trim(c.text, q_terms)
+            c.shown = c.text if explain else trim(c.text, q_terms)
         words_used = sum(word_count(c.shown) for c in chosen)
         for c in cands:
             if len(chosen) == MAX_SENTENCES or c.score < 0.85 * best.score:
@@ -177,13 +180,13 @@ class Extractive(Backend):
             gain = sum(weights[t] for t in (q_terms & c.terms) - covered) / total
             if gain < 0.15:
                 continue
-            c.shown = _trim(c.text, q_terms)
+            c.shown = trim(c.text, q_terms)
             if words_used + word_count(c.shown) > MAX_WORDS:
                 continue
             chosen.append(c)
             covered |= c.terms
             words_used += word_count(c.shown)
-        if want.answer_type == "reason" or (req.asked is not None and req.asked.kind == "process"):
+        if explain:
             chosen.sort(key=lambda c: (_doc(req, c), c.start))  # a reason or steps read in article order
         return chosen
 
@@ -192,9 +195,6 @@ class Extractive(Backend):
 _LEGACY = {"number": "amount", "money": "amount", "percent": "amount", "date": "date", "person_or_org": "person_or_org",
            "name": "person_or_org", "place": "place", "reason": "reason"}
 
-
-_CONTINUES = re.compile(r"^(It|This|That|These|They|He|She|The (?:company|move|change|reason|result)|"
-                       r"(?:But|And|Also|Then|As a result|In addition|That|Which),?)\b")
 
 _SPAN_LABELS = {"person_or_org": {"PERSON", "ORG", "NAME"}, "name": {"PERSON", "ORG", "PRODUCT", "WORK_OF_ART", "EVENT",
                 "LAW", "NAME"}, "place": {"GPE", "LOC", "FAC"}, "date": {"DATE"}, "number": {"CARDINAL", "QUANTITY"},
@@ -250,7 +250,7 @@ def _fits(req: Request, cands: list[Candidate]) -> dict:
             continue
         sent, prev = facts.at(c.start)
         prev_text = text[prev.start:prev.end] if (text and prev) else ""
-        out[id(c)] = fit(req.asked, sent, prev, facts, c.text, f"{hit.title} {hit.section} {prev_text}")
+        out[id(c)] = fit(req.asked, sent, prev, facts, c.text, f"{hit.title} {hit.section} {prev_text}", text or "")
     return out
 
 
@@ -330,23 +330,6 @@ def _name_terms(question: str) -> set:
 _FRAME = {stem(w) for w in """kind kinds sort sorts type types discussed discuss mentioned mention described
 describe talked talk article story report reported coverage covered say said mean meant happen happened
 happening exactly really actually right now currently""".split()}
-
-_TAIL = re.compile(r",\s+(?=(?:\w+ing|which|potentially|particularly|often|especially|while|where|aiming|driven)\b)")
-
-
-def _trim(text: str, q_terms: set) -> str:
-    """A long sentence loses a trailing clause (", sending ...", ", which ...") that adds none of the
-    question's words: shorter answers, and the quote is still verbatim (the clause is a substring)."""
-    if word_count(text) <= 30:
-        return text
-    for m in _TAIL.finditer(text):
-        head = text[:m.start()]
-        if word_count(head) < 12:
-            continue
-        if (set(content_terms(text)) & q_terms) <= set(content_terms(head)):
-            return head + "."
-    return text
-
 
 def _doc(req: Request, c: Candidate) -> str:
     return req.hits[c.passage - 1].chunk.doc_id
