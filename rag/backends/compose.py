@@ -16,7 +16,7 @@ _CONTINUES = re.compile(r"^(?:[\"“]?)(It|Its|This|That|These|Those|They|Their|
                         r"(?:But|And|Also|So|As a result|In addition|Instead|That|Which|Because),?)\b")
 # Words that point back to what the sentence before said ("is then divided ... in proportion to those kilometres")
 _BACK = re.compile(r"\b(then|those|these|such|this|that way|there)\b", re.I)
-_CAUSE = re.compile(r"\b(because|since|due to|as a result|so that|in order to|so|therefore|thus|which meant|"
+CAUSE = _CAUSE = re.compile(r"\b(because|since|due to|as a result|so that|in order to|so|therefore|thus|which meant|"
                     r"means|meant|blam\w*|caus\w*|reflect\w*|after|when|if|until|unless|by)\b", re.I)
 
 
@@ -51,7 +51,9 @@ def read_on(best, pool: list, text: str | None, doc_of, q_terms: set, max_words:
     for c in ordered[i + 1:]:
         if len(out) == limit or not adjacent(cur, c):
             break
-        related = _CONTINUES.match(c.text) or _CAUSE.search(c.text) or (set(c.terms) & (q_terms | anchor_terms))
+        # a short sentence ("Vesper said that was deliberate.") leads into the one after it
+        related = _CONTINUES.match(c.text) or _CAUSE.search(c.text) or (set(c.terms) & (q_terms | anchor_terms)) \
+            or word_count(cur.text) < 8
         n = word_count(c.text)
         if not related or words + n > max_words:
             break

@@ -23,7 +23,7 @@ from ..facts import Fit, fit
 from ..question import aimed_at_model, intent
 from ..text import STOPWORDS, content_terms, names, negations, numbers, sentence_spans, stem, word_count, words
 from . import REFUSAL, Backend, Request
-from .compose import read_on, trim
+from .compose import CAUSE as _CAUSE, read_on, trim
 
 MAX_WORDS = 80
 MAX_SENTENCES = 3
@@ -104,7 +104,7 @@ class Extractive(Backend):
         for c in cands:
             if fits[id(c)].ok and fits[id(c)].measure_miss and c.sim < 0.6:
                 fits[id(c)] = Fit(False, "measure", f"does not say what the {req.asked.measure} is")
-        everyone = list(cands)
+        everyone = cands + [c for c in _candidates(req, minor=True) if word_count(c.text) < 6]
         misfits = [c for c in cands if not fits[id(c)].ok]
         cands = [c for c in cands if fits[id(c)].ok]
         for c in misfits[:5]:
@@ -143,7 +143,7 @@ class Extractive(Backend):
             best = typed[0]
         elif want.answer_type == "reason":
             # "why": the sentence that gives a reason (blamed, because, due to), when one is close behind
-            reasons = [c for c in cands if c.typed and c.score >= 0.7 * best.score]
+            reasons = [c for c in cands if c.typed and c.score >= 0.85 * best.score]
             if reasons and not best.typed:
                 req.notes.append(f"chose a sentence that gives a reason over {best.text[:60]!r}")
                 best = reasons[0]
@@ -154,10 +154,21 @@ class Extractive(Backend):
         chosen = [best]
         if explain:
             # a reason or the steps run on through the paragraph ("It blamed ... and a warm spring"), and
-            # the sentence that restates what is asked is often followed by the one that answers it
-            text, _ = req.article(_doc(req, best))
-            chosen = read_on(best, everyone, text, lambda c: _doc(req, c), q_terms, MAX_WORDS,
-                             process=req.asked is not None and req.asked.kind == "process")
+            # the sentence that restates what is asked is often followed by the one that answers it: the
+            # passage read on from each of the best few sentences, and the one that covers most of the question
+            process = req.asked is not None and req.asked.kind == "process"
+            windows = []
+            for anchor in [best] + [c for c in cands[:4] if c is not best and c.score >= 0.8 * best.score]:
+                w = read_on(anchor, everyone, req.article(_doc(req, anchor))[0], lambda c: _doc(req, c), q_terms,
+                            MAX_WORDS, process=process)
+                terms = set().union(*(c.terms for c in w))
+                cover = sum(weights[t] for t in q_terms & terms) / total
+                windows.append((anchor.score + 0.3 * cover + (0.05 if any(_CAUSE.search(c.text) for c in w) else 0),
+                                -len(windows), w))
+            chosen = max(windows)[2]
+            if chosen[0] is not best and best not in chosen:
+                req.notes.append(f"read on from {next(c for c in chosen if c.vector is not None).text[:60]!r}")
+            best = next(c for c in chosen if c.vector is not None and c in cands[:5])
         # Another article that says something different about the same thing (a figure, a date, a
         # denial) is shown beside it: the reader sees the disagreement, not one side picked silently.
         rival = next((c for c in cands if c.passage != best.passage and _doc(req, c) != _doc(req, best)
@@ -250,7 +261,11 @@ def _fits(req: Request, cands: list[Candidate]) -> dict:
             continue
         sent, prev = facts.at(c.start)
         prev_text = text[prev.start:prev.end] if (text and prev) else ""
-        out[id(c)] = fit(req.asked, sent, prev, facts, c.text, f"{hit.title} {hit.section} {prev_text}", text or "")
+        # the article's opening (title, dek, lead sentence) names what the whole story is about:
+        # "It still weighs less than 250 grams" in a review of the Skylark 2 is about the Skylark 2
+        lead = text[:facts.sentences[min(1, len(facts.sentences) - 1)].end][:600] if (text and facts.sentences) else ""
+        out[id(c)] = fit(req.asked, sent, prev, facts, c.text, f"{hit.title} {hit.section} {lead} {prev_text}",
+                         text or "")
     return out
 
 
@@ -261,7 +276,9 @@ def _say_what_is_covered(req: Request, misfits: list[Candidate], fits: dict) -> 
         req.notes.append(f"notice: The closest coverage {fits[id(close)].reason}.")
 
 
-def _candidates(req: Request) -> list[Candidate]:
+def _candidates(req: Request, minor: bool = False) -> list[Candidate]:
+    """The statements of the passages; with `minor`, the short ones too ("Vesper said that was
+    deliberate."), which only ever continue a chosen sentence."""
     seen = set()
     out = []
     for i, hit in enumerate(req.hits, 1):
@@ -270,16 +287,17 @@ def _candidates(req: Request) -> list[Candidate]:
             text = ch.text[s:e]
             key = (ch.doc_id, ch.start + s)
             # a sentence addressed to an AI (planted instructions, role tags) is never an answer
-            if key in seen or not _is_statement(text) or aimed_at_model(text):
+            ok = _is_statement(text) if not minor else _is_statement(text, 3)
+            if key in seen or not ok or aimed_at_model(text):
                 continue
             seen.add(key)
             out.append(Candidate(i, ch.start + s, ch.start + e, text, set(content_terms(text))))
     return out
 
 
-def _is_statement(text: str) -> bool:
+def _is_statement(text: str, min_words: int = 6) -> bool:
     """Headings, headlines, questions and keyword lists are not answers."""
-    return text.rstrip("\"'”’)").endswith((".", "!")) and word_count(text) >= 6 and _prose(text)
+    return text.rstrip("\"'”’)").endswith((".", "!")) and word_count(text) >= min_words and _prose(text)
 
 
 def _prose(text: str) -> bool:
@@ -348,4 +366,6 @@ def _disagree(a: Candidate, b: Candidate) -> bool:
 
 
 def _cos(a: Candidate, b: Candidate) -> float:
+    if a.vector is None or b.vector is None:  # a short sentence that only continues another is not embedded
+        return 0.0
     return sum(x * y for x, y in zip(a.vector, b.vector))
