@@ -22,7 +22,7 @@ from .nlp import Analysis, analyze_many, normalize_name
 from .text import STOPWORDS, stem, words
 from .understand import HOLDS, Asked
 
-VERSION = 2  # part of the store fingerprint: a change here re-analyses the corpus
+VERSION = 4  # part of the store fingerprint: a change here re-analyses the corpus
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _CAP_RUN = re.compile(r"(?<![\w'’])(?:[A-Z][\w'’.-]*[a-z0-9][\w'’-]*|[A-Z]{2,})(?:\s+(?:of\s+|de\s+|van\s+)?[A-Z][\w'’-]+)*"
                       r"(?:\s\d{1,2}[A-Za-z]?\b(?![,.]\d))?")
@@ -38,6 +38,9 @@ class SentenceFacts:
     quarters: tuple[tuple[int, int], ...]  # (year, quarter)
     kinds: frozenset  # answer kinds it can hold: person_or_org, name, place, date, number, money, percent
     attributed: bool  # reports a claim someone made (said, alleged, according to...)
+    # what it states, claim by claim: (predicate lemma, subject, object, negated, source, modality), as
+    # rag.nlp.Claim has them; a yes/no answer's polarity is read from the claim that matches the question's
+    claims: tuple[tuple[str, str, str, bool, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,8 @@ class ArticleFacts:
     def to_json(self) -> str:
         return json.dumps({"v": VERSION, "y": self.year, "s": [
             [s.start, s.end, [list(n) for n in s.names], [list(x) for x in s.spans], list(s.years),
-             [list(q) for q in s.quarters], " ".join(sorted(s.kinds)), int(s.attributed)] for s in self.sentences]},
+             [list(q) for q in s.quarters], " ".join(sorted(s.kinds)), int(s.attributed),
+             [[p, su, o, int(n), src, m] for p, su, o, n, src, m in s.claims]] for s in self.sentences]},
             separators=(",", ":"))
 
     @classmethod
@@ -65,15 +69,23 @@ class ArticleFacts:
             if d.get("v") != VERSION:
                 return None
             return cls(d["y"], tuple(SentenceFacts(s, e, tuple(tuple(n) for n in names), tuple(tuple(x) for x in sp),
-                                                   tuple(ys), tuple(tuple(q) for q in qs), frozenset(k.split()), bool(at))
-                                     for s, e, names, sp, ys, qs, k, at in d["s"]))
+                                                   tuple(ys), tuple(tuple(q) for q in qs), frozenset(k.split()), bool(at),
+                                                   tuple((p, su, o, bool(n), src, m) for p, su, o, n, src, m in cl))
+                                     for s, e, names, sp, ys, qs, k, at, cl in d["s"]))
         except (ValueError, KeyError, TypeError):
             return None
 
 
 def article_facts(texts: list[str], published: list[str]) -> list[ArticleFacts]:
     """The facts of many articles (one spaCy pass, batched)."""
-    return [_facts(a, p) for a, p in zip(analyze_many(texts, published), published)]
+    return [_facts(a, p) for a, p in zip(analyze_many([_lines(t) for t in texts], published), published)]
+
+
+def _lines(text: str) -> str:
+    """The text with a title, heading or dek line ended by a full stop in place of its first newline
+    (same length, so every offset holds): the parser otherwise reads "Record field gathers without its
+    champion\n\nAnouk Brel will not defend her title" as one sentence whose subject is the field."""
+    return re.sub(r"(?<=[^\s.!?:;\"”’')\]])\n(?=\n)", ".", text)
 
 
 def _year(published: str) -> int | None:
@@ -138,9 +150,11 @@ def _facts(a: Analysis, published: str) -> ArticleFacts:
         if any(len(q.unit) == 3 and q.unit.isupper() for q in qty):
             kinds.add("money")
         attributed = any(c.source and c.source != "" for c in a.claims if inside(c))
+        claims = tuple(dict.fromkeys((c.predicate, c.subject, c.object, c.negated, c.source, c.modality)
+                                     for c in a.claims if inside(c) and c.predicate))
         out.append(SentenceFacts(s, e, tuple(sorted(names)), tuple(sorted(spans, key=lambda x: x[1])),
                                  tuple(sorted(years)), tuple(sorted(quarters)),
-                                 frozenset(kinds), attributed))
+                                 frozenset(kinds), attributed, claims))
     return ArticleFacts(year, tuple(out))
 
 

@@ -69,7 +69,8 @@ def answer_html(answer: Answer, turn: int) -> str:
     if answer.refused:
         return refusal_html(answer)
     note = f'<p class="notice">{esc(answer.notice)}</p>' if answer.notice else ""
-    return f'<div class="answer">{_cited(answer, turn)}{note}</div>'
+    lead = f'<strong class="lead">{esc(answer.lead)}</strong> ' if answer.lead else ""
+    return f'<div class="answer">{lead}{_cited(answer, turn)}{note}</div>'
 
 
 def _cited(answer: Answer, turn: int) -> str:

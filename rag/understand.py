@@ -77,6 +77,7 @@ class Asked:
     noun: str = ""  # the noun a which/what question asks about ("company", "reason")
     measure: str = ""  # what a figure must be a figure of: "how many copies" -> copy, "X's revenue" -> revenue
     dimension: str = ""  # "how old/heavy/tall/far/long": age | weight | height | distance | length
+    claim: tuple = ()  # what a yes/no question asks is so: (predicate lemma, subject, object, negated)
     notes: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -111,9 +112,13 @@ def understand(question: str) -> Asked:
     if kind == "yesno" and first not in _AUX:
         kind = "open"
     measure, dimension = _measure(low, toks, kind, noun)
+    claims = [c for c in a.claims if c.predicate]
+    main = next((c for c in claims if c.predicate.split()[0] not in ("be", "have", "do") or " " in c.predicate),
+                claims[0] if claims else None)
+    claim = (main.predicate, main.subject, main.object, main.negated) if main is not None else ()
     return Asked(kind=kind, years=frozenset(years), quarters=frozenset(quarters), entities=ents, side=side,
                  ordinal=ordinal, latest=bool(_LATEST.search(q)), plural=plural, noun=noun,
-                 measure=measure, dimension=dimension)
+                 measure=measure, dimension=dimension, claim=claim)
 
 
 def _side(toks, ents: tuple[Entity, ...], kind: str) -> tuple[Entity, ...]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ..text import content_terms, word_count
+from ..text import content_terms, negations, word_count
 
 # A sentence that leans on the one before it: it continues a reason or a sequence of steps
 _CONTINUES = re.compile(r"^(?:[\"“]?)(It|Its|This|That|These|Those|They|Their|He|His|She|Her|Then|"
@@ -82,3 +82,63 @@ def trim(text: str, q_terms: set) -> str:
         if (set(content_terms(text)) & q_terms) <= set(content_terms(head)):
             return head + "."
     return text
+
+
+_FUTURE = {"will", "would", "could", "may", "might", "should", "can", "plans", "expects", "hopes", "wants", "seeks",
+           "tries", "threatens"}
+_PRONOUNS = {"it", "he", "she", "they", "we", "i", "you", "this", "that", "which", "who"}
+
+
+def yes_no_lead(asked, sent, question: str, text: str) -> str:
+    """What a yes/no question's answer says in plain words, before the sentence that says it: "Yes.",
+    "No.", "Not so far." (the question asks whether something has happened; the coverage has it as not
+    yet done, or only planned), or for a sentence reporting someone's claim "<Speaker> says no."
+    (or "Reportedly not." when the speaker is not named): an attribution is never dropped.
+
+    Read from the stored claims of the cited sentence: the one whose predicate is the question's
+    (and whose subject and object do not name something else). Our own fixed wording, never
+    corpus text; "" when no claim matches (no lead rather than a guess)."""
+    if not getattr(asked, "claim", ()) or sent is None:
+        return ""
+    pred, subj, obj, _ = asked.claim
+    head = pred.split()[0]
+    perfect = bool(re.match(r"\s*(?:has|have|hasn['’]t|haven['’]t)\b", question, re.I))
+    for p, su, o, neg, src, mod in sent.claims:
+        if not (p == pred or (p.split()[0] == head and head not in ("be", "have", "do", "say"))):
+            continue
+        if subj and subj not in _PRONOUNS and not (su in _PRONOUNS or (su and _same(subj, su))):
+            continue  # someone else did it, or the sentence does not say who: not a plain yes or no
+        if obj and o and o not in _PRONOUNS and not _same(obj, o):
+            continue
+        if mod in _FUTURE and not neg:
+            if not perfect:
+                continue  # "will pay" answers neither "did it pay?" nor "does it pay?"
+            word = "not so far"
+        elif neg:
+            word = "not so far" if perfect else "no"
+        elif negations(text):
+            return ""  # "found no copied code": a negation the claim does not carry; no guess
+        else:
+            word = "yes"
+        if src and src != "unnamed":
+            who = _verbatim(src, text)
+            if who:
+                return f"{who} says {'no' if word != 'yes' else 'yes'}."
+            return "Reportedly not." if word != "yes" else "Reportedly, yes."
+        if src:
+            return "Reportedly not." if word != "yes" else "Reportedly, yes."
+        return word[0].upper() + word[1:] + "."
+    return ""
+
+
+def _same(a: str, b: str) -> bool:
+    a, b = a.casefold(), b.casefold()
+    return a == b or a.split()[-1] == b.split()[-1]
+
+
+def _verbatim(name: str, text: str) -> str:
+    """The speaker as the sentence writes it, when it is a name (capitalised): "Carrow", "Nadia Roos"."""
+    m = re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text, re.I)
+    if m is None or not m.group()[:1].isupper():
+        return ""
+    return m.group()

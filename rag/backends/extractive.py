@@ -23,7 +23,7 @@ from ..facts import Fit, fit
 from ..question import aimed_at_model, intent
 from ..text import STOPWORDS, content_terms, names, negations, numbers, sentence_spans, stem, word_count, words
 from . import REFUSAL, Backend, Request
-from .compose import CAUSE as _CAUSE, read_on, trim
+from .compose import CAUSE as _CAUSE, read_on, trim, yes_no_lead
 
 MAX_WORDS = 80
 MAX_SENTENCES = 3
@@ -62,6 +62,8 @@ class Extractive(Backend):
         if not chosen:
             yield REFUSAL
             return
+        if request.asked is not None and request.asked.kind == "yesno":
+            chosen = _polar(request, chosen)
         lead = _answer_span(request, chosen[0])
         head = f"{lead}. [{chosen[0].passage}] " if lead else ""
         yield head + " ".join(f"{c.shown} [{c.passage}]" for c in chosen)
@@ -87,6 +89,7 @@ class Extractive(Backend):
         vectors = self.embedder.cached([c.text for c in cands])
         qv = req.query_embedding or self.embedder.query(req.query)
         fits = _fits(req, cands)
+        yes_no = req.asked is not None and req.asked.kind == "yesno"
         for c, v in zip(cands, vectors):
             c.vector = v
             c.sim = sum(a * b for a, b in zip(qv, v))
@@ -96,7 +99,8 @@ class Extractive(Backend):
             prior = 1.0 / (1 + 0.5 * (c.passage - 1))
             c.score = (0.5 * c.sim + 0.3 * c.match + 0.1 * prior + 0.1 * min(1.0, c.novelty / 0.5)
                        + (0.15 if c.typed and want.answer_type != "open" else 0.0)
-                       - (0.05 if fits[id(c)].weak else 0.0))
+                       - (0.05 if fits[id(c)].weak else 0.0)
+                       + (0.1 if yes_no and _states(req, c) else 0.0))  # says whether the asked thing happened
         cands.sort(key=lambda c: -c.score)
         # What the question pins down (its year, quarter, names, the kind of answer) is a hard
         # constraint: a sentence about another year or without a name for "who" is not an answer.
@@ -147,7 +151,8 @@ class Extractive(Backend):
             if reasons and not best.typed:
                 req.notes.append(f"chose a sentence that gives a reason over {best.text[:60]!r}")
                 best = reasons[0]
-        if _yes_no(req.question) and not any(t in best.terms for t in q_terms - _name_terms(req.question)):
+        if _yes_no(req.question) and best.sim < 0.6 and not _states(req, best) \
+                and not any(t in best.terms for t in q_terms - _name_terms(req.question)):
             req.notes.append("refused: nothing states the thing asked about")
             return []  # nothing states the thing asked about
         explain = want.answer_type == "reason" or (req.asked is not None and req.asked.kind == "process")
@@ -248,6 +253,31 @@ def _answer_span(req: Request, c: Candidate) -> str:
     if c.shown.startswith(piece) or len(piece.split()) > 8:
         return ""  # the sentence already says it first
     return piece
+
+
+def _states(req: Request, c: Candidate) -> bool:
+    """The sentence has a claim with the yes/no question's predicate ("won" for "did she win")."""
+    if req.asked is None or not req.asked.claim:
+        return False
+    facts = req.article(_doc(req, c))[1]
+    sent = facts.at(c.start)[0] if facts else None
+    head = req.asked.claim[0].split()[0]
+    return sent is not None and head not in ("be", "have", "do") and any(p.split()[0] == head for p, *_ in sent.claims)
+
+
+def _polar(req: Request, chosen: list[Candidate]) -> list[Candidate]:
+    """A yes/no answer leads with its plain answer ("No.", "Carrow says no.") read from the first
+    chosen sentence whose claims answer it; that sentence goes first. The lead travels as a note and
+    is shown only if its sentence survives the citation check as the answer's first."""
+    for c in chosen:
+        doc = _doc(req, c)
+        text, facts = req.article(doc)
+        sent = facts.at(c.start)[0] if facts else None
+        lead = yes_no_lead(req.asked, sent, req.question, c.text)
+        if lead:
+            req.notes.append(f"lead: {doc}\t{c.start}\t{lead}")
+            return [c] + [o for o in chosen if o is not c]
+    return chosen
 
 
 def _fits(req: Request, cands: list[Candidate]) -> dict:
