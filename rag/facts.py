@@ -203,7 +203,10 @@ def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, ar
             if article and not _mentions(key, whole):
                 return Fit(False, "entity", f"does not mention {e.text}", tuple(sorted(about)))
             continue
-        if key not in low and not any(_related(key, n) for _, n in sent.names):
+        # "Kessling-Askvik" is named by a sentence about trains between Kessling and Askvik
+        parts = [p for p in re.split(r"\s*[-–]\s*", key) if p] if "-" in key or "–" in key else []
+        if key not in low and not any(_related(key, n) for _, n in sent.names) \
+                and not (len(parts) > 1 and all(p in low for p in parts)):
             return Fit(False, "entity", f"does not mention {e.text}", tuple(sorted(about)))
         # "the original Skylark" is not "the Skylark 2": a sentence naming only the name without the asked
         # one's model number names the earlier product ("Kestrel" for "Kestrel Motors" is the same company)

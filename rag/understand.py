@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .nlp import Entity, analyze
+from .nlp import Entity, analyze_question
 
 # The answer kinds, and the entity labels (spaCy/OntoNotes) that hold each.
 KINDS = ("person_or_org", "name", "place", "date", "number", "money", "percent", "yesno", "reason", "process",
@@ -58,6 +58,10 @@ _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _CALENDAR = re.compile(r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
                        r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|monday|tuesday|wednesday|"
                        r"thursday|friday|saturday|sunday)\b\.?", re.I)
+_SPAN = re.compile(r"\b((?:19|20)\d\d)\s*[-–/]\s*(\d{2}|(?:19|20)\d\d)\b")
+# an edition or rank asked about ("who came second", "the first-ever"), not a quarter
+_ORDINAL = re.compile(r"\b(first(?:-ever)?|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|"
+                      r"\d+(?:st|nd|rd|th))\b(?!\s+(?:quarter|half)\b)", re.I)
 _ORD = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
 _NOT_SUBJECT = {"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT"}
 
@@ -88,12 +92,16 @@ class Asked:
 def understand(question: str) -> Asked:
     """Analyse one (standalone) question."""
     q = _LEAD.sub("", question).strip()
-    a = analyze(q)
+    a = analyze_question(q)  # no entity recogniser (half the time): names from capitalised words and the parse
     toks = a.tokens
     low = q.lower()
     first = toks[0].text.lower() if toks else ""
     kind, noun, plural = _kind(q, low, toks)
     years = {int(y) for y in _YEAR.findall(q)}
+    for m in _SPAN.finditer(q):  # "the 2019-20 season"
+        end = int(m.group(2)) if len(m.group(2)) == 4 else int(m.group(1)[:2] + m.group(2))
+        if 0 < end - int(m.group(1)) <= 2:
+            years.add(end)
     for t in a.times:
         if t.year and not t.relative:
             years.add(t.year)
@@ -108,7 +116,7 @@ def understand(question: str) -> Asked:
     ents = tuple(e for e in a.entities if e.label not in _NOT_SUBJECT and not _YEAR.fullmatch(e.text))
     ents = _capitalised(q, toks, ents)
     side = _side(toks, ents, kind)
-    ordinal = next((e.text.lower() for e in a.entities if e.label == "ORDINAL"), "")
+    ordinal = next((m.group(1).lower() for m in _ORDINAL.finditer(q)), "")
     if kind == "yesno" and first not in _AUX:
         kind = "open"
     measure, dimension = _measure(low, toks, kind, noun)
@@ -289,11 +297,18 @@ def _capitalised(q: str, toks, found: tuple[Entity, ...]) -> tuple[Entity, ...]:
     taken = [(e.start, e.end) for e in found] + [(m.start(), m.end()) for m in _QUARTER.finditer(q)]
     taken += [(m.start(), m.end()) for m in _CALENDAR.finditer(q)]
     runs, run = [], []
-    for i, t in enumerate(list(toks) + [None]):
+    seq = list(toks) + [None]
+    for i, t in enumerate(seq):
         cap = t is not None and t.text[:1].isupper() and t.text.lower() not in _QWORDS and t.pos != "PUNCT" \
             and not any(s <= t.start < e for s, e in taken) and (i > 0 or t.pos == "PROPN")
         # a model number belongs to its name: "Skylark 2", "Falcon 9"
         cap = cap or bool(run and t is not None and re.fullmatch(r"\d{1,2}[A-Za-z]?|[IVX]{1,4}", t.text))
+        # "Bank of England", "Marlow & Pike", "Lindqvist-Osei": a joint inside a name when a name word follows
+        nxt = seq[i + 1] if i + 1 < len(seq) else None
+        if not cap and run and t is not None and nxt is not None and nxt.text[:1].isupper() \
+                and (t.text in ("of", "&", "de", "van", "von") or (t.text in ("-", "–") and t.start == run[-1].end
+                                                                   and nxt.start == t.end)):
+            cap = True
         if cap:
             run.append(t)
             continue
