@@ -22,10 +22,20 @@ from .nlp import Analysis, analyze_many, normalize_name
 from .text import STOPWORDS, stem, words
 from .understand import HOLDS, Asked
 
-VERSION = 4  # part of the store fingerprint: a change here re-analyses the corpus
+VERSION = 6  # part of the store fingerprint: a change here re-analyses the corpus
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _CAP_RUN = re.compile(r"(?<![\w'’])(?:[A-Z][\w'’.-]*[a-z0-9][\w'’-]*|[A-Z]{2,})(?:\s+(?:of\s+|de\s+|van\s+)?[A-Z][\w'’-]+)*"
                       r"(?:\s\d{1,2}[A-Za-z]?\b(?![,.]\d))?")
+
+
+_DATELINE = re.compile(r"\s*[A-Z][A-Z.'’ -]+(?:,\s+[A-Z][\w.'’ -]+)?,\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+                       r"[a-z]*\.?\s+\d{1,2}\s*[—–-]+\s*")
+
+
+def undated(sentence: str) -> str:
+    """The sentence without its dateline ("PORT CALDER, Oct. 8 — ")."""
+    m = _DATELINE.match(sentence)
+    return sentence[m.end():] if m else sentence
 
 
 @dataclass(frozen=True)
@@ -113,13 +123,16 @@ def _facts(a: Analysis, published: str) -> ArticleFacts:
              for w in x.norm.split() if len(w) > 2 and w not in STOPWORDS}  # "Sandoval, who had led ..." after "Piet Sandoval"
     for s, e in a.sentences:
         inside = lambda x: s <= x.start < e  # noqa: E731
-        ents = [x for x in a.entities if inside(x)]
+        # the dateline ("PORT CALDER, Oct. 8 —") says where the story was filed, not who or what it is about
+        d = _DATELINE.match(a.text, s, e)
+        filed = d.end() if d else s
+        ents = [x for x in a.entities if inside(x) and not (x.start < filed and x.label not in ("DATE", "TIME"))]
         names = {(x.label, x.norm) for x in ents if x.norm}
         spans = {(x.label, x.start, x.end) for x in ents if x.norm}
         times = [t for t in a.times if inside(t)]
         taken = [(x.start, x.end) for x in ents] + [(t.start, t.end) for t in times]
         for m in _CAP_RUN.finditer(a.text, s, e):
-            if any(p <= m.start() < q for p, q in taken):
+            if m.start() < filed or any(p <= m.start() < q for p, q in taken):
                 continue
             first = not re.search(r"\w", a.text[s:m.start()])
             if first and not proper.get(m.start()) and m.group().split()[0].casefold() not in known:
@@ -135,8 +148,10 @@ def _facts(a: Analysis, published: str) -> ArticleFacts:
                 qy = _quarter_year(t, year, month)
                 if qy:
                     quarters.add((qy, t.quarter))
+        named = [(x, y) for lab, x, y in spans if lab not in ("DATE", "TIME")]  # "Skylark 2": a name, not a figure
         qty = [q for q in a.quantities if inside(q) and not _YEAR.fullmatch(q.text.strip())
-               and not any(t.start <= q.start < t.end for t in times)]
+               and not any(t.start <= q.start < t.end for t in times)
+               and not any(x < q.start and q.end <= y for x, y in named)]
         spans |= {("DATE", t.start, t.end) for t in times}
         spans |= {("PERCENT" if q.unit == "%" else "MONEY" if len(q.unit) == 3 and q.unit.isupper() else "CARDINAL",
                    q.start, q.end) for q in qty}
@@ -163,17 +178,17 @@ class Fit:
     """How a candidate sentence fits the question: ok, or why not (and on which constraint)."""
 
     ok: bool
-    failed: str = ""  # "" | year | quarter | entity | kind
+    failed: str = ""  # "" | year | quarter | entity | kind | measure
     reason: str = ""
     years: tuple[int, ...] = ()  # the years the candidate is about (to say what the coverage has)
     weak: bool = False  # fits, but only through the article's date, not its own words
-    measure_miss: bool = False  # a figure question's noun ("revenue", "copies") is not in it or its context
 
 
 def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, art: ArticleFacts | None,
-        sentence: str, context: str, article: str = "") -> Fit:
+        sentence: str, context: str, article: str = "", lead: str = "") -> Fit:
     """Check one candidate. `context` is the text around it (title, section, previous sentence);
-    `article` the whole article's text (where the question's other names may be)."""
+    `article` the whole article's text (where the question's other names may be), `lead` its opening
+    (which names what the whole story is about)."""
     if sent is None or art is None:
         return Fit(True, weak=True)
     own = set(sent.years)
@@ -186,11 +201,13 @@ def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, ar
         elif about and not about & asked.years:
             return Fit(False, "year", f"is about {_list(about)}, not {_list(asked.years)}", tuple(sorted(about)))
     if asked.quarters:
-        have = set(sent.quarters)
+        # a sentence naming no quarter is about the one before it names, or the one its article reports
+        opening = [q for s in art.sentences[:2] for q in s.quarters]
+        have = set(sent.quarters) or set(prev.quarters if prev else ()) or set(opening)
         if have and not _quarters_match(asked.quarters, have):
             return Fit(False, "quarter", f"is about {_qlist(have)}, not {_qlist(asked.quarters)}",
                        tuple(sorted({y for y, _ in have})))
-    low = f"{sentence} {context}".casefold()
+    low = f"{sentence} {context} {lead}".casefold()
     own_text = sentence.casefold()
     whole = f"{context} {article}".casefold()
     # The question's names: each one in the sentence (with its title, section and the sentence before
@@ -215,7 +232,12 @@ def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, ar
             return Fit(False, "entity", f"is about {wider[0]}, not {e.text}", tuple(sorted(about)))
     if asked.dimension and not _DIM_UNITS[asked.dimension].search(sentence):
         return Fit(False, "kind", f"gives no {asked.dimension}", tuple(sorted(about)))
-    measure_miss = bool(asked.measure) and not _forms(asked.measure) & {stem(w) for w in words(f"{sentence} {context}")}
+    # a figure of something else is no answer: "revenue" asked, only "net loss" said; "how many pedestrians",
+    # only vehicles counted; "the pass for children", only its adult price
+    said = {stem(w) for w in words(f"{sentence} {context}")}
+    if asked.measure and not _forms(asked.measure) & said \
+            and not (asked.measure in ("people", "person") and said & _HUMAN):
+        return Fit(False, "measure", f"does not say what the {asked.measure} is", tuple(sorted(about)))
     # any figure can answer "how much" ("raises pay by four percent"); the kind only rules out no figure at all
     accepts = _FIGURES if asked.kind in _FIGURES else {asked.kind}
     # "where" is often answered without a named place ("at the old mill"): not a hard constraint
@@ -229,7 +251,7 @@ def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, ar
         mine = {n for lab, n in sent.names if lab not in ("DATE", "TIME")}  # any name beyond the question's
         if mine and all(any(_related(n, a) or n in a or a in n for a in asked_norms) for n in mine):
             return Fit(False, "kind", "names only what the question already names", tuple(sorted(about)))
-    return Fit(True, years=tuple(sorted(about)), weak=not own and bool(asked.years), measure_miss=measure_miss)
+    return Fit(True, years=tuple(sorted(about)), weak=not own and bool(asked.years))
 
 
 # Units of each dimension a "how old/heavy/long..." question asks about (general English units).
@@ -246,12 +268,19 @@ _DIM_UNITS = {k: re.compile(v, re.I) for k, v in {
 
 
 _FIGURES = {"number", "money", "percent"}
+_MODEL = re.compile(r"\b[A-Z][\w-]*\s\d{1,2}[A-Za-z]?\b(?![,.]\d|\s*(?:%|percent|million|billion))")
+# what "how many people" may be counted as (general English nouns for people)
+_HUMAN = {stem(w) for w in """people person persons customers users players members workers residents voters
+    passengers employees staff patients participants travellers travelers students children adults visitors
+    fans readers viewers subscribers households families citizens drivers owners buyers""".split()}
 
 
 def _kind_in_text(kind: str, sentence: str, asked: Asked) -> bool:
     """A last look at the words themselves (NER misses): digits for a figure, a % sign, a currency."""
     if kind == "number":
-        return bool(re.search(r"\d", _YEAR.sub("", sentence)))
+        for e in asked.entities:  # a model number is part of its name ("Skylark 2")
+            sentence = re.sub(re.escape(e.text), " ", sentence, flags=re.I)
+        return bool(re.search(r"\d", _MODEL.sub(" ", _YEAR.sub("", sentence))))
     if kind == "percent":
         return "%" in sentence or " percent" in sentence.lower()
     if kind == "money":

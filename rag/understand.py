@@ -44,7 +44,7 @@ _NOUN_KIND = {
         airport neighbourhood neighborhood route routes""",
     "date": "year years date dates day days month months quarter quarters season time week",
     "number": "number numbers amount figure figures total count share",
-    "money": "price prices cost costs value valuation fee fees budget fine fines sum salary revenue funding",
+    "money": "price prices cost costs value valuation fee fees budget fine fines sum salary revenue funding bill bills",
 }
 NOUN_KIND = {w: k for k, ws in _NOUN_KIND.items() for w in ws.split()}
 _MONEY_VERBS = {"cost", "pay", "spend", "worth", "charge", "raise", "earn", "fund", "fine", "sell", "buy", "price",
@@ -174,10 +174,14 @@ def _measure(low: str, toks, kind: str, noun: str) -> tuple[str, str]:
         return "", _DIMENSION[m.group(1)]
     if kind not in ("number", "money", "percent"):
         return "", ""
-    if noun and noun not in _GENERIC:
+    def generic(lemma: str) -> bool:  # the figure itself ("how much of the bill" asks an amount, any amount)
+        return lemma in _GENERIC or (kind == "money" and lemma in _SUM)
+
+    if noun and not generic(noun):
         return noun, ""
     for t in toks:  # "what was Kestrel's revenue", "how much will a single ticket cost"
-        if t.pos == "NOUN" and t.lemma not in _GENERIC and t.dep in ("nsubj", "attr", "dobj", "nsubjpass", "pobj"):
+        if t.pos == "NOUN" and not generic(t.lemma) and t.dep in ("nsubj", "attr", "dobj", "nsubjpass", "pobj") \
+                and not (t.dep == "nsubj" and NOUN_KIND.get(t.lemma) == "person_or_org"):  # who pays, not what
             return t.lemma, ""
     return "", ""
 
@@ -185,6 +189,8 @@ def _measure(low: str, toks, kind: str, noun: str) -> tuple[str, str]:
 # nouns that name no particular thing a figure is of
 _GENERIC = {"number", "amount", "figure", "total", "count", "sum", "value", "percentage", "percent", "share",
             "proportion", "rate", "money", "much", "many", "time", "year", "quarter", "period"}
+# nouns that name an amount of money as such: "how much of the bill" asks for an amount, any amount
+_SUM = {"price", "cost", "value", "fee", "budget", "sum", "bill", "amount", "charge", "spending", "expense", "total"}
 
 
 _WH = ("who", "whom", "whose", "what", "which", "when", "where", "why", "how")

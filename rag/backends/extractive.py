@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Iterator
 
-from ..facts import Fit, fit
+from ..facts import Fit, fit, undated
 from ..question import aimed_at_model, intent
 from ..text import STOPWORDS, content_terms, names, negations, numbers, sentence_spans, stem, word_count, words
 from . import REFUSAL, Backend, Request
@@ -104,10 +104,6 @@ class Extractive(Backend):
         cands.sort(key=lambda c: -c.score)
         # What the question pins down (its year, quarter, names, the kind of answer) is a hard
         # constraint: a sentence about another year or without a name for "who" is not an answer.
-        # a figure of something else ("revenue" asked, only "net loss" said) passes only when very close
-        for c in cands:
-            if fits[id(c)].ok and fits[id(c)].measure_miss and c.sim < 0.6:
-                fits[id(c)] = Fit(False, "measure", f"does not say what the {req.asked.measure} is")
         everyone = cands + [c for c in _candidates(req, minor=True) if word_count(c.text) < 6]
         misfits = [c for c in cands if not fits[id(c)].ok]
         cands = [c for c in cands if fits[id(c)].ok]
@@ -294,8 +290,8 @@ def _fits(req: Request, cands: list[Candidate]) -> dict:
         # the article's opening (title, dek, lead sentence) names what the whole story is about:
         # "It still weighs less than 250 grams" in a review of the Skylark 2 is about the Skylark 2
         lead = text[:facts.sentences[min(1, len(facts.sentences) - 1)].end][:600] if (text and facts.sentences) else ""
-        out[id(c)] = fit(req.asked, sent, prev, facts, c.text, f"{hit.title} {hit.section} {lead} {prev_text}",
-                         text or "")
+        out[id(c)] = fit(req.asked, sent, prev, facts, c.text, f"{hit.title} {hit.section} {prev_text}",
+                         text or "", lead)
     return out
 
 
@@ -343,7 +339,7 @@ def _prose(text: str) -> bool:
 def _has_type(kind: str, c: Candidate, q_names: set, plural: bool = False) -> bool:
     if kind in ("person_or_org", "place"):
         # two-letter acronyms (AI, IP) are rarely who or where something is
-        found = {n for n in names(c.text) - q_names if len(n) > 2}
+        found = {n for n in names(undated(c.text)) - q_names if len(n) > 2}
         return len(found) >= (2 if plural else 1)
     if kind == "date":
         return bool(_DATE.search(c.text))
