@@ -37,14 +37,17 @@ _NOUN_KIND = {
         regulator court airline bank banks brand brands lab labs startup startups scientist scientists researcher
         researchers expert experts lawyer lawyers judge judges chair chief director directors head boss manager
         founder founders spokesperson minister ministers mayor president reviewer analyst analysts doctor doctors
-        contractor contractors supplier suppliers owner owners investor investors sponsor sponsors buyer buyers""",
+        contractor contractors supplier suppliers owner owners investor investors sponsor sponsors buyer buyers
+        government governments council councils authority authorities ministry board""",
     "name": "name names title titles model models product products brand",
     "place": """city cities town towns region regions place places state states venue venues site sites location
         locations building buildings street streets district districts village villages area areas port ports
         airport neighbourhood neighborhood route routes""",
     "date": "year years date dates day days month months quarter quarters season time week",
-    "number": "number numbers amount figure figures total count share",
-    "money": "price prices cost costs value valuation fee fees budget fine fines sum salary revenue funding bill bills",
+    "number": """number numbers amount figure figures total count share deliveries sales turnout attendance
+        population votes score""",
+    "money": """price prices cost costs value valuation fee fees budget fine fines sum salary revenue funding bill bills
+        profit profits income earnings wage wages""",
 }
 NOUN_KIND = {w: k for k, ws in _NOUN_KIND.items() for w in ws.split()}
 _MONEY_VERBS = {"cost", "pay", "spend", "worth", "charge", "raise", "earn", "fund", "fine", "sell", "buy", "price",
@@ -179,16 +182,28 @@ def _measure(low: str, toks, kind: str, noun: str) -> tuple[str, str]:
 
     if noun and not generic(noun):
         return noun, ""
-    for t in toks:  # "what was Kestrel's revenue", "how much will a single ticket cost"
-        if t.pos == "NOUN" and not generic(t.lemma) and t.dep in ("nsubj", "attr", "dobj", "nsubjpass", "pobj") \
-                and not (t.dep == "nsubj" and NOUN_KIND.get(t.lemma) == "person_or_org"):  # who pays, not what
-            return t.lemma, ""
+    for i, t in enumerate(toks):  # "what share of household members", "what percentage of the vote": of whom
+        if t.lemma in ("percentage", "percent", "share", "proportion", "fraction", "number") and i + 1 < len(toks) \
+                and toks[i + 1].lemma == "of":
+            of = next((x for x in toks if x.dep == "pobj" and x.head == i + 1), None)
+            if of is not None and of.pos == "NOUN" and not generic(of.lemma):
+                return of.lemma, ""
+    # "what was Kestrel's revenue", "how much will a single ticket cost"; a noun after a preposition last
+    for t in sorted(toks, key=lambda t: t.dep == "pobj"):
+        if t.pos == "NOUN" and not t.text[:1].isupper() and not generic(t.lemma) and t.dep in ("nsubj", "attr", "dobj", "nsubjpass", "pobj") \
+                and not (t.dep == "nsubj" and NOUN_KIND.get(t.lemma) == "person_or_org") \
+                and not (t.dep == "pobj" and (toks[t.head].lemma not in ("of", "for", "per", "in")
+                                              or t.lemma in _WHEN_NOUNS)):
+            return t.lemma, ""  # who pays is not what is paid for; "during the campaign" says when
     return "", ""
 
 
 # nouns that name no particular thing a figure is of
 _GENERIC = {"number", "amount", "figure", "total", "count", "sum", "value", "percentage", "percent", "share",
             "proportion", "rate", "money", "much", "many", "time", "year", "quarter", "period"}
+# nouns of time ("in the end", "in the first quarter"): when, not what a figure counts
+_WHEN_NOUNS = {"end", "start", "beginning", "past", "future", "time", "year", "quarter", "month", "week", "day",
+               "period", "season", "summer", "winter", "spring", "autumn", "morning", "evening", "night", "meantime"}
 # nouns that name an amount of money as such: "how much of the bill" asks for an amount, any amount
 _SUM = {"price", "cost", "value", "fee", "budget", "sum", "bill", "amount", "charge", "spending", "expense", "total"}
 
