@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from .nlp import Analysis, analyze_many, normalize_name
 from .text import STOPWORDS, stem, words
-from .understand import HOLDS, Asked
+from .understand import HOLDS, PERSON_NOUNS, Asked
 
 VERSION = 6  # part of the store fingerprint: a change here re-analyses the corpus
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
@@ -251,6 +251,14 @@ def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, ar
         mine = {n for lab, n in sent.names if lab not in ("DATE", "TIME")}  # any name beyond the question's
         if mine and all(any(_related(n, a) or n in a or a in n for a in asked_norms) for n in mine):
             return Fit(False, "kind", "names only what the question already names", tuple(sorted(about)))
+        if asked.kind == "person_or_org" and (asked.noun in PERSON_NOUNS or not asked.noun):
+            # "which scientist": a person, not the council; a bare "who": someone, not a place
+            people = {n for lab, n in sent.names if lab not in ("DATE", "TIME", "GPE", "LOC", "FAC")
+                      and not (asked.noun and (lab == "NORP" or _org_like(n)))
+                      and not any(_related(n, a) or n in a or a in n for a in asked_norms)}
+            if not people:
+                what = "person" if asked.noun else "person or organisation"
+                return Fit(False, "kind", f"names no {what} beyond the question's", tuple(sorted(about)))
     return Fit(True, years=tuple(sorted(about)), weak=not own and bool(asked.years))
 
 
@@ -305,6 +313,17 @@ def _forms(noun: str) -> set:
     plural = noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else noun + "es" \
         if noun.endswith(("s", "x", "ch", "sh")) else noun + "s"
     return {stem(noun), stem(plural)}
+
+
+# words that end the name of an organisation rather than a person ("Morrow Regional Council", "Kelvrin Institute")
+_ORG_HEADS = set("""council institute university agency authority club foundation party union company group bank
+    ministry committee commission court association press society department board school college hospital trust
+    fund guild alliance corporation corp inc ltd motors robotics systems analytics health pharma cells civil rail
+    government secretariat office service services network airlines airways exchange federation league""".split())
+
+
+def _org_like(norm: str) -> bool:
+    return bool(norm) and norm.split()[-1] in _ORG_HEADS
 
 
 def _related(a: str, b: str) -> bool:

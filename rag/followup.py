@@ -77,7 +77,29 @@ def condense(question: str, history: list[Turn]) -> str:
         if out:
             return out
     resolved = _resolve_pronouns(question, prev, answer)
-    return f"{resolved} {prev}".strip()
+    if resolved == question:
+        return f"{question} {prev}".strip()  # nothing to put in place: the previous question beside it
+    return _carry_time(resolved, prev)
+
+
+_THAT_TIME = re.compile(r"\b(?:in\s+)?(?:that|the same)\s+(quarter|year|period|season)\b", re.I)
+_NOW = re.compile(r"\b(now|currently|current|latest|today|still|so far|these days)\b", re.I)
+
+
+def _carry_time(question: str, prev: str) -> str:
+    """The previous question's year or quarter, where the follow-up points at it ("in that quarter") or
+    names none: "Who did he beat?" after "Who won in 2022?" is about 2022."""
+    q = _QUARTER.search(prev)
+    y = _YEAR.search(prev)
+    when = (f"Q{int(q.group(1)) if q.group(1) else _QN[q.group(2).lower()]}" + (f" {q.group(3) or (y.group() if y else '')}"
+            if (q.group(3) or y) else "")) if q else (y.group() if y else "")
+    if not when:
+        return question
+    if _THAT_TIME.search(question):
+        return _THAT_TIME.sub(f"in {when}", question, count=1)
+    if _YEAR.search(question) or _QUARTER.search(question) or _NOW.search(question):
+        return question
+    return re.sub(r"\s*([?.!]*)\s*$", lambda m: f" in {when}{m.group(1)}", question, count=1)
 
 
 def _rest(question: str, *patterns) -> list[str]:

@@ -50,6 +50,10 @@ _NOUN_KIND = {
         profit profits income earnings wage wages""",
 }
 NOUN_KIND = {w: k for k, ws in _NOUN_KIND.items() for w in ws.split()}
+# the person_or_org nouns that ask for a person ("which scientist"): a council or a city is no answer
+PERSON_NOUNS = set("""person people man woman men women player leader executive official candidate winner champion
+    author writer scientist researcher expert lawyer judge chair chief director head boss manager founder spokesperson
+    minister mayor president reviewer analyst doctor""".split())
 _MONEY_VERBS = {"cost", "pay", "spend", "worth", "charge", "raise", "earn", "fund", "fine", "sell", "buy", "price",
                 "invest", "lose", "owe", "budget", "value"}
 _AUX = {"be", "do", "have", "can", "could", "will", "would", "should", "may", "might", "must", "shall",

@@ -90,6 +90,7 @@ class Extractive(Backend):
         qv = req.query_embedding or self.embedder.query(req.query)
         fits = _fits(req, cands)
         yes_no = req.asked is not None and req.asked.kind == "yesno"
+        who = req.asked is not None and req.asked.kind == "person_or_org"
         for c, v in zip(cands, vectors):
             c.vector = v
             c.sim = sum(a * b for a, b in zip(qv, v))
@@ -100,7 +101,7 @@ class Extractive(Backend):
             c.score = (0.5 * c.sim + 0.3 * c.match + 0.1 * prior + 0.1 * min(1.0, c.novelty / 0.5)
                        + (0.15 if c.typed and want.answer_type != "open" else 0.0)
                        - (0.05 if fits[id(c)].weak else 0.0)
-                       + (0.1 if yes_no and _states(req, c) else 0.0))  # says whether the asked thing happened
+                       + (0.1 if (yes_no or who) and _states(req, c) else 0.0))  # "led by Helen Mabry" for "who led"
         cands.sort(key=lambda c: -c.score)
         # What the question pins down (its year, quarter, names, the kind of answer) is a hard
         # constraint: a sentence about another year or without a name for "who" is not an answer.
@@ -252,13 +253,14 @@ def _answer_span(req: Request, c: Candidate) -> str:
 
 
 def _states(req: Request, c: Candidate) -> bool:
-    """The sentence has a claim with the yes/no question's predicate ("won" for "did she win")."""
+    """The sentence has a claim with the question's predicate ("won" for "did she win", "led by" for "who led")."""
     if req.asked is None or not req.asked.claim:
         return False
     facts = req.article(_doc(req, c))[1]
     sent = facts.at(c.start)[0] if facts else None
     head = req.asked.claim[0].split()[0]
-    return sent is not None and head not in ("be", "have", "do") and any(p.split()[0] == head for p, *_ in sent.claims)
+    return sent is not None and head not in ("be", "have", "do", "say", "happen", "mean") \
+        and any(p.split()[0] == head for p, *_ in sent.claims)
 
 
 def _polar(req: Request, chosen: list[Candidate]) -> list[Candidate]:
