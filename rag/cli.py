@@ -91,7 +91,7 @@ def _ingest_once(args, s, paths, urls, embedder, rebuild: bool):
 
 
 def _print_answer(ans, out=sys.stdout) -> None:
-    print(ans.answer, file=out)
+    print(f"{ans.lead} {ans.answer}" if ans.lead else ans.answer, file=out)
     if ans.notice:
         print(f"({ans.notice})", file=out)
     if ans.citations:

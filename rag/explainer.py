@@ -161,11 +161,14 @@ class Explainer:
                 answer = fb
         answer.backend = self.backend.name
         trace.notes = [n for n in request.notes if not n.startswith("notice: ")]
+        leads = [n[len("lead: "):] for n in request.notes if n.startswith("lead: ")]
         covered = [n[len("notice: "):] for n in request.notes if n.startswith("notice: ")]
         if answer.refused and covered and not answer.notice:
             answer.notice = covered[0]  # built from years in the coverage: no corpus or model text
         answer.trace = trace
         answer = self._gate(answer)
+        if leads and not answer.refused:
+            answer.lead = _lead(leads[0], answer)
         if shown:
             shown.settle(answer)
         answer.latency_ms = trace.timings["total"] = ms()
@@ -279,6 +282,13 @@ class Explainer:
         for a in self.store.articles():
             out.extend(p.question for p in a.faq)
         return list(dict.fromkeys(out))[:limit]
+
+
+def _lead(note: str, answer: Answer) -> str:
+    """The yes/no lead, when the sentence it was read from is the answer's first (after the gate)."""
+    doc_id, start, lead = note.split("\t", 2)
+    first = answer.citations[0] if answer.citations else None
+    return lead if first is not None and first.doc_id == doc_id and first.start <= int(start) < first.end else ""
 
 
 def _asked(a) -> dict:

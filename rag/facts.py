@@ -19,13 +19,23 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from .nlp import Analysis, analyze_many, normalize_name
-from .text import stem, words
-from .understand import HOLDS, Asked
+from .text import STOPWORDS, stem, words
+from .understand import HOLDS, PERSON_NOUNS, Asked
 
-VERSION = 1  # part of the store fingerprint: a change here re-analyses the corpus
+VERSION = 6  # part of the store fingerprint: a change here re-analyses the corpus
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _CAP_RUN = re.compile(r"(?<![\w'’])(?:[A-Z][\w'’.-]*[a-z0-9][\w'’-]*|[A-Z]{2,})(?:\s+(?:of\s+|de\s+|van\s+)?[A-Z][\w'’-]+)*"
                       r"(?:\s\d{1,2}[A-Za-z]?\b(?![,.]\d))?")
+
+
+_DATELINE = re.compile(r"\s*[A-Z][A-Z.'’ -]+(?:,\s+[A-Z][\w.'’ -]+)?,\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+                       r"[a-z]*\.?\s+\d{1,2}\s*[—–-]+\s*")
+
+
+def undated(sentence: str) -> str:
+    """The sentence without its dateline ("PORT CALDER, Oct. 8 — ")."""
+    m = _DATELINE.match(sentence)
+    return sentence[m.end():] if m else sentence
 
 
 @dataclass(frozen=True)
@@ -38,6 +48,9 @@ class SentenceFacts:
     quarters: tuple[tuple[int, int], ...]  # (year, quarter)
     kinds: frozenset  # answer kinds it can hold: person_or_org, name, place, date, number, money, percent
     attributed: bool  # reports a claim someone made (said, alleged, according to...)
+    # what it states, claim by claim: (predicate lemma, subject, object, negated, source, modality), as
+    # rag.nlp.Claim has them; a yes/no answer's polarity is read from the claim that matches the question's
+    claims: tuple[tuple[str, str, str, bool, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -55,7 +68,8 @@ class ArticleFacts:
     def to_json(self) -> str:
         return json.dumps({"v": VERSION, "y": self.year, "s": [
             [s.start, s.end, [list(n) for n in s.names], [list(x) for x in s.spans], list(s.years),
-             [list(q) for q in s.quarters], " ".join(sorted(s.kinds)), int(s.attributed)] for s in self.sentences]},
+             [list(q) for q in s.quarters], " ".join(sorted(s.kinds)), int(s.attributed),
+             [[p, su, o, int(n), src, m] for p, su, o, n, src, m in s.claims]] for s in self.sentences]},
             separators=(",", ":"))
 
     @classmethod
@@ -65,15 +79,23 @@ class ArticleFacts:
             if d.get("v") != VERSION:
                 return None
             return cls(d["y"], tuple(SentenceFacts(s, e, tuple(tuple(n) for n in names), tuple(tuple(x) for x in sp),
-                                                   tuple(ys), tuple(tuple(q) for q in qs), frozenset(k.split()), bool(at))
-                                     for s, e, names, sp, ys, qs, k, at in d["s"]))
+                                                   tuple(ys), tuple(tuple(q) for q in qs), frozenset(k.split()), bool(at),
+                                                   tuple((p, su, o, bool(n), src, m) for p, su, o, n, src, m in cl))
+                                     for s, e, names, sp, ys, qs, k, at, cl in d["s"]))
         except (ValueError, KeyError, TypeError):
             return None
 
 
 def article_facts(texts: list[str], published: list[str]) -> list[ArticleFacts]:
     """The facts of many articles (one spaCy pass, batched)."""
-    return [_facts(a, p) for a, p in zip(analyze_many(texts, published), published)]
+    return [_facts(a, p) for a, p in zip(analyze_many([_lines(t) for t in texts], published), published)]
+
+
+def _lines(text: str) -> str:
+    """The text with a title, heading or dek line ended by a full stop in place of its first newline
+    (same length, so every offset holds): the parser otherwise reads "Record field gathers without its
+    champion\n\nAnouk Brel will not defend her title" as one sentence whose subject is the field."""
+    return re.sub(r"(?<=[^\s.!?:;\"”’')\]])\n(?=\n)", ".", text)
 
 
 def _year(published: str) -> int | None:
@@ -96,16 +118,25 @@ def _facts(a: Analysis, published: str) -> ArticleFacts:
     m = re.match(r"\d{4}-(\d\d)", published or "")
     month = int(m.group(1)) if m else None
     out = []
+    proper = {t.start: t.pos == "PROPN" for t in a.tokens}
+    known = {w for x in a.entities if x.label in ("PERSON", "ORG", "GPE", "NORP", "FAC", "PRODUCT")
+             for w in x.norm.split() if len(w) > 2 and w not in STOPWORDS}  # "Sandoval, who had led ..." after "Piet Sandoval"
     for s, e in a.sentences:
         inside = lambda x: s <= x.start < e  # noqa: E731
-        ents = [x for x in a.entities if inside(x)]
+        # the dateline ("PORT CALDER, Oct. 8 —") says where the story was filed, not who or what it is about
+        d = _DATELINE.match(a.text, s, e)
+        filed = d.end() if d else s
+        ents = [x for x in a.entities if inside(x) and not (x.start < filed and x.label not in ("DATE", "TIME"))]
         names = {(x.label, x.norm) for x in ents if x.norm}
         spans = {(x.label, x.start, x.end) for x in ents if x.norm}
         times = [t for t in a.times if inside(t)]
         taken = [(x.start, x.end) for x in ents] + [(t.start, t.end) for t in times]
         for m in _CAP_RUN.finditer(a.text, s, e):
-            if m.start() == s or any(p <= m.start() < q for p, q in taken):
-                continue  # a sentence's first word is capitalised anyway
+            if m.start() < filed or any(p <= m.start() < q for p, q in taken):
+                continue
+            first = not re.search(r"\w", a.text[s:m.start()])
+            if first and not proper.get(m.start()) and m.group().split()[0].casefold() not in known:
+                continue  # a sentence's first word is capitalised anyway; a name the article uses is still one
             names.add(("NAME", normalize_name(m.group())))
             spans.add(("NAME", m.start(), m.end()))
         years = {t.year for t in times if t.year and not t.quarter} | {t.year_end for t in times if t.year_end}
@@ -117,8 +148,10 @@ def _facts(a: Analysis, published: str) -> ArticleFacts:
                 qy = _quarter_year(t, year, month)
                 if qy:
                     quarters.add((qy, t.quarter))
+        named = [(x, y) for lab, x, y in spans if lab not in ("DATE", "TIME")]  # "Skylark 2": a name, not a figure
         qty = [q for q in a.quantities if inside(q) and not _YEAR.fullmatch(q.text.strip())
-               and not any(t.start <= q.start < t.end for t in times)]
+               and not any(t.start <= q.start < t.end for t in times)
+               and not any(x < q.start and q.end <= y for x, y in named)]
         spans |= {("DATE", t.start, t.end) for t in times}
         spans |= {("PERCENT" if q.unit == "%" else "MONEY" if len(q.unit) == 3 and q.unit.isupper() else "CARDINAL",
                    q.start, q.end) for q in qty}
@@ -132,9 +165,11 @@ def _facts(a: Analysis, published: str) -> ArticleFacts:
         if any(len(q.unit) == 3 and q.unit.isupper() for q in qty):
             kinds.add("money")
         attributed = any(c.source and c.source != "" for c in a.claims if inside(c))
+        claims = tuple(dict.fromkeys((c.predicate, c.subject, c.object, c.negated, c.source, c.modality)
+                                     for c in a.claims if inside(c) and c.predicate))
         out.append(SentenceFacts(s, e, tuple(sorted(names)), tuple(sorted(spans, key=lambda x: x[1])),
                                  tuple(sorted(years)), tuple(sorted(quarters)),
-                                 frozenset(kinds), attributed))
+                                 frozenset(kinds), attributed, claims))
     return ArticleFacts(year, tuple(out))
 
 
@@ -143,16 +178,17 @@ class Fit:
     """How a candidate sentence fits the question: ok, or why not (and on which constraint)."""
 
     ok: bool
-    failed: str = ""  # "" | year | quarter | entity | kind
+    failed: str = ""  # "" | year | quarter | entity | kind | measure
     reason: str = ""
     years: tuple[int, ...] = ()  # the years the candidate is about (to say what the coverage has)
     weak: bool = False  # fits, but only through the article's date, not its own words
-    measure_miss: bool = False  # a figure question's noun ("revenue", "copies") is not in it or its context
 
 
 def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, art: ArticleFacts | None,
-        sentence: str, context: str) -> Fit:
-    """Check one candidate. `context` is the text around it (title, section, previous sentence)."""
+        sentence: str, context: str, article: str = "", lead: str = "") -> Fit:
+    """Check one candidate. `context` is the text around it (title, section, previous sentence);
+    `article` the whole article's text (where the question's other names may be), `lead` its opening
+    (which names what the whole story is about)."""
     if sent is None or art is None:
         return Fit(True, weak=True)
     own = set(sent.years)
@@ -165,24 +201,43 @@ def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, ar
         elif about and not about & asked.years:
             return Fit(False, "year", f"is about {_list(about)}, not {_list(asked.years)}", tuple(sorted(about)))
     if asked.quarters:
-        have = set(sent.quarters)
+        # a sentence naming no quarter is about the one before it names, or the one its article reports
+        opening = [q for s in art.sentences[:2] for q in s.quarters]
+        have = set(sent.quarters) or set(prev.quarters if prev else ()) or set(opening)
         if have and not _quarters_match(asked.quarters, have):
             return Fit(False, "quarter", f"is about {_qlist(have)}, not {_qlist(asked.quarters)}",
                        tuple(sorted({y for y, _ in have})))
-    low = f"{sentence} {context}".casefold()
+    low = f"{sentence} {context} {lead}".casefold()
     own_text = sentence.casefold()
+    whole = f"{context} {article}".casefold()
+    # The question's names: each one in the sentence (with its title, section and the sentence before
+    # it); a name in a clause that only sets the scene ("when Varga first won") in its article
     for e in asked.entities:
         key = _strip_years(e.norm)
-        if key and key not in low and not any(_related(key, n) for _, n in sent.names):
+        if not key:
+            continue
+        if e in asked.side:
+            if article and not _mentions(key, whole):
+                return Fit(False, "entity", f"does not mention {e.text}", tuple(sorted(about)))
+            continue
+        # "Kessling-Askvik" is named by a sentence about trains between Kessling and Askvik
+        parts = [p for p in re.split(r"\s*[-–]\s*", key) if p] if "-" in key or "–" in key else []
+        if key not in low and not any(_related(key, n) for _, n in sent.names) \
+                and not (len(parts) > 1 and all(p in low for p in parts)):
             return Fit(False, "entity", f"does not mention {e.text}", tuple(sorted(about)))
-        # "the original Skylark" is not "the Skylark 2": a sentence naming a broader name (the parent,
-        # the earlier product) and not the asked one is about something else
-        wider = [n for _, n in sent.names if key and key.startswith(n + " ")]
+        # "the original Skylark" is not "the Skylark 2": a sentence naming only the name without the asked
+        # one's model number names the earlier product ("Kestrel" for "Kestrel Motors" is the same company)
+        wider = [n for _, n in sent.names if key.startswith(n + " ") and _VERSION.fullmatch(key[len(n) + 1:])]
         if wider and key not in own_text:
             return Fit(False, "entity", f"is about {wider[0]}, not {e.text}", tuple(sorted(about)))
     if asked.dimension and not _DIM_UNITS[asked.dimension].search(sentence):
         return Fit(False, "kind", f"gives no {asked.dimension}", tuple(sorted(about)))
-    measure_miss = bool(asked.measure) and stem(asked.measure) not in {stem(w) for w in words(f"{sentence} {context}")}
+    # a figure of something else is no answer: "revenue" asked, only "net loss" said; "how many pedestrians",
+    # only vehicles counted; "the pass for children", only its adult price
+    said = {stem(w) for w in words(f"{sentence} {context}")}
+    if asked.measure and not _forms(asked.measure) & said \
+            and not (asked.measure in ("people", "person") and said & _HUMAN):
+        return Fit(False, "measure", f"does not say what the {asked.measure} is", tuple(sorted(about)))
     # any figure can answer "how much" ("raises pay by four percent"); the kind only rules out no figure at all
     accepts = _FIGURES if asked.kind in _FIGURES else {asked.kind}
     # "where" is often answered without a named place ("at the old mill"): not a hard constraint
@@ -196,33 +251,79 @@ def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, ar
         mine = {n for lab, n in sent.names if lab not in ("DATE", "TIME")}  # any name beyond the question's
         if mine and all(any(_related(n, a) or n in a or a in n for a in asked_norms) for n in mine):
             return Fit(False, "kind", "names only what the question already names", tuple(sorted(about)))
-    return Fit(True, years=tuple(sorted(about)), weak=not own and bool(asked.years), measure_miss=measure_miss)
+        if asked.kind == "person_or_org" and (asked.noun in PERSON_NOUNS or not asked.noun):
+            # "which scientist": a person, not the council; a bare "who": someone, not a place
+            people = {n for lab, n in sent.names if lab not in ("DATE", "TIME", "GPE", "LOC", "FAC")
+                      and not (asked.noun and (lab == "NORP" or _org_like(n)))
+                      and not any(_related(n, a) or n in a or a in n for a in asked_norms)}
+            if not people:
+                what = "person" if asked.noun else "person or organisation"
+                return Fit(False, "kind", f"names no {what} beyond the question's", tuple(sorted(about)))
+    return Fit(True, years=tuple(sorted(about)), weak=not own and bool(asked.years))
 
 
 # Units of each dimension a "how old/heavy/long..." question asks about (general English units).
 _DIM_UNITS = {k: re.compile(v, re.I) for k, v in {
-    "age": r"\b\d+[- ]years?[- ]old\b|\baged? \d+|\b\d+,? (?:is|was) (?:the )?age\b|\bat (?:the )?age of\b",
+    "age": r"\b\d+[- ]years?[- ]old\b|\baged? \d+|\b\d+,? (?:is|was) (?:the )?age\b|\bat (?:the )?age of\b"
+           r"|[A-Z][\w'’-]+, \d{1,3},|\bat \d{1,3}\b(?![.,:]\d)(?!\s*(?:%|percent|p\.m|a\.m|o'clock|GMT))"
+           r"|\bwas \d{1,3} when\b",
     "weight": r"\b\d[\d,.]*\s?(?:-|\s)?(?:grams?|g|kg|kilo(?:gram)?s?|pounds?|lbs?|tonnes?|tons?|ounces?|oz)\b",
     "height": r"\b\d[\d,.]*\s?(?:-|\s)?(?:met(?:re|er)s?|m|cm|centimet(?:re|er)s?|feet|foot|ft|inch(?:es)?|storeys?|floors?)\b",
     "distance": r"\b\d[\d,.]*\s?(?:-|\s)?(?:kilomet(?:re|er)s?|km|miles?|met(?:re|er)s?|m)\b",
     "length": r"\b\d[\d,.]*\s?(?:-|\s)?(?:kilomet(?:re|er)s?|km|miles?|met(?:re|er)s?|m|days?|weeks?|months?|years?|hours?|minutes?)\b"
               r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty)[- ](?:days?|weeks?|months?|years?|hours?)\b",
-    "size": r"\b\d[\d,.]*\s?(?:-|\s)?(?:square|sq|hectares?|acres?|km2|m2|seats?|employees|staff|members)\b",
 }.items()}
 
 
 _FIGURES = {"number", "money", "percent"}
+_MODEL = re.compile(r"\b[A-Z][\w-]*\s\d{1,2}[A-Za-z]?\b(?![,.]\d|\s*(?:%|percent|million|billion))")
+# what "how many people" may be counted as (general English nouns for people)
+_HUMAN = {stem(w) for w in """people person persons customers users players members workers residents voters
+    passengers employees staff patients participants travellers travelers students children adults visitors
+    fans readers viewers subscribers households families citizens drivers owners buyers""".split()}
 
 
 def _kind_in_text(kind: str, sentence: str, asked: Asked) -> bool:
     """A last look at the words themselves (NER misses): digits for a figure, a % sign, a currency."""
     if kind == "number":
-        return bool(re.search(r"\d", _YEAR.sub("", sentence)))
+        for e in asked.entities:  # a model number is part of its name ("Skylark 2")
+            sentence = re.sub(re.escape(e.text), " ", sentence, flags=re.I)
+        return bool(re.search(r"\d", _MODEL.sub(" ", _YEAR.sub("", sentence))))
     if kind == "percent":
         return "%" in sentence or " percent" in sentence.lower()
     if kind == "money":
         return bool(re.search(r"[$€£¥]\s?\d|\d\s?(?:dollars|euros|pounds|yuan)", sentence, re.I))
     return False
+
+
+_VERSION = re.compile(r"\d{1,4}[a-z]?|[ivx]{1,4}|mk\s?\d+|mark\s\w+")
+
+
+def _mentions(key: str, text: str) -> bool:
+    """The name, or for a several-word name its last word (a surname, "Skylark 2"'s model), is in the text."""
+    if key in text:
+        return True
+    last = key.split()[-1]
+    return len(key.split()) > 1 and len(last) > 3 and not _VERSION.fullmatch(last) \
+        and re.search(r"(?<!\w)" + re.escape(last) + r"(?!\w)", text) is not None
+
+
+def _forms(noun: str) -> set:
+    """Stems of a noun lemma and its plural ("pharmacy", "pharmacies")."""
+    plural = noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else noun + "es" \
+        if noun.endswith(("s", "x", "ch", "sh")) else noun + "s"
+    return {stem(noun), stem(plural)}
+
+
+# words that end the name of an organisation rather than a person ("Morrow Regional Council", "Kelvrin Institute")
+_ORG_HEADS = set("""council institute university agency authority club foundation party union company group bank
+    ministry committee commission court association press society department board school college hospital trust
+    fund guild alliance corporation corp inc ltd motors robotics systems analytics health pharma cells civil rail
+    government secretariat office service services network airlines airways exchange federation league""".split())
+
+
+def _org_like(norm: str) -> bool:
+    return bool(norm) and norm.split()[-1] in _ORG_HEADS
 
 
 def _related(a: str, b: str) -> bool:

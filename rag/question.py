@@ -1,4 +1,4 @@
-"""Understanding the question: cleaning, validation, what kind of answer it wants, follow-ups.
+"""Understanding the question: cleaning, validation, what kind of answer it wants (follow-ups: rag.followup).
 
 All general signals (grammar of questions and requests), nothing tuned to a test set.
 """
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from .errors import BadQuestion
 from .sanitize import for_log, strip_controls  # noqa: F401 - for_log: callers import it from here too
 from .text import STOPWORDS, content_terms, names, normalize, words
+from .followup import condense, is_followup  # noqa: F401 - callers import them from here
 from .types import Turn
 
 # Cyrillic and Greek letters drawn like Latin ones. NFKC leaves them alone, so "Аlibaba" with a
@@ -158,39 +159,3 @@ def intent(question: str) -> Intent:
     task = bool(_TASK.search(question) or aimed_at_model(question)
                 or (_CREATIVE.search(question) and re.search(r"\b(write|compose|make|give me|create|generate)\b", q)))
     return Intent(answer_type, task)
-
-
-_ANAPHORA = {"it", "its", "they", "them", "their", "theirs", "this", "that", "these", "those", "he", "she",
-             "his", "her", "there", "both", "either", "former", "latter", "one", "other", "same", "such"}
-
-
-def is_followup(question: str) -> bool:
-    """A question that leans on the conversation: pronouns without a named subject, or a fragment."""
-    ws = words(question)
-    has_name = bool(names(question) - {"i"})
-    fragment = len([w for w in ws if w not in STOPWORDS]) <= 2
-    leading_and = bool(re.match(r"^\s*(and|but|so|what about|how about|also)\b", question, re.I))
-    return leading_and or fragment or (any(w in _ANAPHORA for w in ws) and not has_name)
-
-
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-_QUARTER = re.compile(r"\b(?:q[1-4]|(?:first|second|third|fourth) quarter)\b", re.I)
-
-
-def condense(question: str, history: list[Turn]) -> str:
-    """A standalone retrieval query: the follow-up plus the previous question it depends on.
-
-    Ellipsis that swaps a year or a quarter ("Who won in 2021?" then "And in 2022?") is resolved
-    by putting the new one in the previous question's place, so the old one cannot steer retrieval."""
-    if not history or not is_followup(question):
-        return question
-    prev = next((t.question for t in reversed(history) if t.question and content_terms(t.question)), "")
-    if not prev:
-        return question
-    for pattern in (_YEAR, _QUARTER):
-        new, old = pattern.findall(question), pattern.findall(prev)
-        if new and old:
-            prev = pattern.sub(lambda m, it=iter(new * len(old)): next(it), prev)
-            rest = [w for w in content_terms(pattern.sub(" ", question))]
-            return prev if not rest else f"{question} {prev}"
-    return f"{question} {prev}".strip()

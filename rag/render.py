@@ -76,7 +76,8 @@ def answer_html(answer: Answer, turn: int) -> str:
     if answer.refused:
         return refusal_html(answer, turn)
     note = f'<p class="notice">{esc(answer.notice)}</p>' if answer.notice else ""
-    return f'<div class="answer" id="turn-{turn}">{_cited(answer, turn)}{note}</div>'
+    lead = f'<strong class="lead">{esc(answer.lead)}</strong> ' if answer.lead else ""
+    return f'<div class="answer" id="turn-{turn}">{lead}{_cited(answer, turn)}{note}</div>'
 
 
 def source_name(c: Citation) -> str:

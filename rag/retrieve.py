@@ -176,13 +176,16 @@ class Retriever:
 
 
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_REL_YEAR = re.compile(r"\b(last|next|previous|following|this)\s+year\b", re.I)
+_RELATIVE = {"last": -1, "previous": -1, "next": 1, "following": 1, "this": 0}
 STEP = 1.0 / (RRF_K + 1)  # what one first place in one ranking is worth
 
 
 def _shape(fused: dict[int, float], chunks: list[Chunk], asked) -> None:
     """Move passages about the question's year and names up, and those about other years down:
     "the 2021 final" must not be answered from the 2019 report because it ranks higher.
-    A passage is about the years it names and the year its article was published."""
+    A passage is about the years it names ("next year" read against its article's date) and the year its
+    article was published."""
     names = [n for n in (re.sub(r"\s+", " ", _YEAR.sub(" ", e.norm)).strip() for e in asked.entities) if n]
     newest = max((chunks[i].published for i in fused), default="") if asked.latest else ""
     for i in fused:
@@ -190,6 +193,8 @@ def _shape(fused: dict[int, float], chunks: list[Chunk], asked) -> None:
         bonus = 0.0
         if asked.years:
             years = {int(y) for y in _YEAR.findall(c.text)} | {int(y) for y in _YEAR.findall(c.published[:4])}
+            if c.published[:4].isdigit():  # "next year" in an article of 2023 is 2024
+                years |= {int(c.published[:4]) + _RELATIVE[m.group(1).lower()] for m in _REL_YEAR.finditer(c.text)}
             bonus += 0.75 if years & asked.years else -0.75 if years else 0.0
         if names:
             low = f"{c.title} {c.text}".casefold()

@@ -226,6 +226,9 @@ class AnswerOut(BaseModel):
                                      "never sent: only what passed the checker is.")
     drafted: int = Field(description="How many sentences the backend drafted.")
     notice: str
+    lead: str = Field(default="", description="For a yes/no question, the answer in plain words (\"No.\", "
+                                              "\"Not so far.\", \"Carrow says no.\"), to show before `answer`; "
+                                              "empty otherwise. Fixed wording read from the first cited sentence.")
     trace: dict[str, Any] | None = Field(
         default=None, description="How the answer came about (retrieved passages, removed sentences and why, "
                                   "timings). Only with ?trace=1 and the editors' token (RAG_ADMIN_TOKEN) "

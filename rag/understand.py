@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .nlp import Entity, analyze
+from .nlp import Entity, analyze_question
 
 # The answer kinds, and the entity labels (spaCy/OntoNotes) that hold each.
 KINDS = ("person_or_org", "name", "place", "date", "number", "money", "percent", "yesno", "reason", "process",
@@ -34,14 +34,26 @@ _NOUN_KIND = {
         player players leader leaders executive executives official officials candidate candidates winner winners
         champion champions author authors writer writers maker makers manufacturer rival rivals competitor
         competitors partner partners member members country countries nation nations union agency agencies
-        regulator court airline bank banks brand brands lab labs startup startups""",
+        regulator court airline bank banks brand brands lab labs startup startups scientist scientists researcher
+        researchers expert experts lawyer lawyers judge judges chair chief director directors head boss manager
+        founder founders spokesperson minister ministers mayor president reviewer analyst analysts doctor doctors
+        contractor contractors supplier suppliers owner owners investor investors sponsor sponsors buyer buyers
+        government governments council councils authority authorities ministry board""",
     "name": "name names title titles model models product products brand",
-    "place": "city cities town towns region regions place places state states venue venues site sites location",
+    "place": """city cities town towns region regions place places state states venue venues site sites location
+        locations building buildings street streets district districts village villages area areas port ports
+        airport neighbourhood neighborhood route routes""",
     "date": "year years date dates day days month months quarter quarters season time week",
-    "number": "number numbers amount figure figures total count share",
-    "money": "price prices cost costs value valuation fee fees budget fine fines sum salary revenue funding",
+    "number": """number numbers amount figure figures total count share deliveries sales turnout attendance
+        population votes score""",
+    "money": """price prices cost costs value valuation fee fees budget fine fines sum salary revenue funding bill bills
+        profit profits income earnings wage wages""",
 }
 NOUN_KIND = {w: k for k, ws in _NOUN_KIND.items() for w in ws.split()}
+# the person_or_org nouns that ask for a person ("which scientist"): a council or a city is no answer
+PERSON_NOUNS = set("""person people man woman men women player leader executive official candidate winner champion
+    author writer scientist researcher expert lawyer judge chair chief director head boss manager founder spokesperson
+    minister mayor president reviewer analyst doctor""".split())
 _MONEY_VERBS = {"cost", "pay", "spend", "worth", "charge", "raise", "earn", "fund", "fine", "sell", "buy", "price",
                 "invest", "lose", "owe", "budget", "value"}
 _AUX = {"be", "do", "have", "can", "could", "will", "would", "should", "may", "might", "must", "shall",
@@ -53,6 +65,10 @@ _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _CALENDAR = re.compile(r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
                        r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|monday|tuesday|wednesday|"
                        r"thursday|friday|saturday|sunday)\b\.?", re.I)
+_SPAN = re.compile(r"\b((?:19|20)\d\d)\s*[-–/]\s*(\d{2}|(?:19|20)\d\d)\b")
+# an edition or rank asked about ("who came second", "the first-ever"), not a quarter
+_ORDINAL = re.compile(r"\b(first(?:-ever)?|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|"
+                      r"\d+(?:st|nd|rd|th))\b(?!\s+(?:quarter|half)\b)", re.I)
 _ORD = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
 _NOT_SUBJECT = {"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT"}
 
@@ -65,12 +81,14 @@ class Asked:
     years: frozenset = frozenset()  # years the question names ("in 2021", "the 2019-20 season")
     quarters: frozenset = frozenset()  # (year or None, quarter) pairs
     entities: tuple[Entity, ...] = ()  # names the question is about (not dates or numbers)
+    side: tuple[Entity, ...] = ()  # those of them in a clause that sets the scene ("when Varga first won")
     ordinal: str = ""  # "second", "first-ever": an edition or rank asked about
     latest: bool = False  # "latest", "now", "currently": the newest coverage wins
     plural: bool = False  # "which companies": more than one answer expected
     noun: str = ""  # the noun a which/what question asks about ("company", "reason")
     measure: str = ""  # what a figure must be a figure of: "how many copies" -> copy, "X's revenue" -> revenue
     dimension: str = ""  # "how old/heavy/tall/far/long": age | weight | height | distance | length
+    claim: tuple = ()  # what a yes/no question asks is so: (predicate lemma, subject, object, negated)
     notes: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -81,12 +99,16 @@ class Asked:
 def understand(question: str) -> Asked:
     """Analyse one (standalone) question."""
     q = _LEAD.sub("", question).strip()
-    a = analyze(q)
+    a = analyze_question(q)  # no entity recogniser (half the time): names from capitalised words and the parse
     toks = a.tokens
     low = q.lower()
     first = toks[0].text.lower() if toks else ""
     kind, noun, plural = _kind(q, low, toks)
     years = {int(y) for y in _YEAR.findall(q)}
+    for m in _SPAN.finditer(q):  # "the 2019-20 season"
+        end = int(m.group(2)) if len(m.group(2)) == 4 else int(m.group(1)[:2] + m.group(2))
+        if 0 < end - int(m.group(1)) <= 2:
+            years.add(end)
     for t in a.times:
         if t.year and not t.relative:
             years.add(t.year)
@@ -99,85 +121,165 @@ def understand(question: str) -> Asked:
     if len(years) == 1:  # "Q1 2021" or "in the first quarter ... in 2021"
         quarters = {(y or next(iter(years)), n) for y, n in quarters}
     ents = tuple(e for e in a.entities if e.label not in _NOT_SUBJECT and not _YEAR.fullmatch(e.text))
-    ents += _capitalised(q, toks, ents)
-    ordinal = next((e.text.lower() for e in a.entities if e.label == "ORDINAL"), "")
+    ents = _capitalised(q, toks, ents)
+    side = _side(toks, ents, kind)
+    ordinal = next((m.group(1).lower() for m in _ORDINAL.finditer(q)), "")
     if kind == "yesno" and first not in _AUX:
         kind = "open"
     measure, dimension = _measure(low, toks, kind, noun)
-    return Asked(kind=kind, years=frozenset(years), quarters=frozenset(quarters), entities=ents,
+    claims = [c for c in a.claims if c.predicate]
+    main = next((c for c in claims if c.predicate.split()[0] not in ("be", "have", "do") or " " in c.predicate),
+                claims[0] if claims else None)
+    claim = (main.predicate, main.subject, main.object, main.negated) if main is not None else ()
+    return Asked(kind=kind, years=frozenset(years), quarters=frozenset(quarters), entities=ents, side=side,
                  ordinal=ordinal, latest=bool(_LATEST.search(q)), plural=plural, noun=noun,
-                 measure=measure, dimension=dimension)
+                 measure=measure, dimension=dimension, claim=claim)
+
+
+def _side(toks, ents: tuple[Entity, ...], kind: str) -> tuple[Entity, ...]:
+    """The names outside the clause the question asks: in a clause that dates or premises it ("Who
+    finished second when Varga first won?", "Wren had been shortlisted before, so why did ...").
+    An answer must name the others; these only its article."""
+    if not toks or not toks[0].dep or len(ents) < 1:
+        return ()
+    wh = next((i for i, t in enumerate(toks) if t.text.lower() in _WH), None) if kind != "yesno" else None
+    head = wh if wh is not None else next((i for i, t in enumerate(toks) if t.dep == "ROOT"), 0)
+    for _ in range(len(toks)):
+        if toks[head].pos in ("VERB", "AUX") or toks[head].head == head:
+            break
+        head = toks[head].head
+    children: dict[int, list[int]] = {}
+    for i, t in enumerate(toks):
+        if t.head != i:
+            children.setdefault(t.head, []).append(i)
+
+    def subtree(i: int) -> set:
+        out, todo = set(), [i]
+        while todo:
+            j = todo.pop()
+            out.add(j)
+            todo += children.get(j, [])
+        return out
+
+    core = subtree(head)
+    for c in children.get(head, []):
+        if toks[c].dep in ("advcl", "parataxis") and (wh is None or wh not in subtree(c)):
+            core -= subtree(c)
+    spans = [(toks[i].start, toks[i].end) for i in core]
+    return tuple(e for e in ents if not any(s < e.end and e.start < t for s, t in spans))
 
 
 _DIMENSION = {"old": "age", "heavy": "weight", "tall": "height", "high": "height", "far": "distance",
-              "long": "length", "big": "size", "large": "size"}
+              "long": "length"}  # "how big/large" takes any figure (96 players, 4,000 seats)
 
 
 def _measure(low: str, toks, kind: str, noun: str) -> tuple[str, str]:
     """What the asked figure counts or measures: the noun of "how many NOUN", of "the NOUN of X" /
     "X's NOUN" in a figure question; or the dimension of "how old/heavy/long"."""
-    m = re.search(r"\bhow (old|heavy|tall|high|far|long|big|large)\b", low)
+    m = re.search(r"\bhow (old|heavy|tall|high|far|long)\b", low)
     if m:
         return "", _DIMENSION[m.group(1)]
     if kind not in ("number", "money", "percent"):
         return "", ""
-    if noun and noun not in _GENERIC:
+    def generic(lemma: str) -> bool:  # the figure itself ("how much of the bill" asks an amount, any amount)
+        return lemma in _GENERIC or (kind == "money" and lemma in _SUM)
+
+    if noun and not generic(noun):
         return noun, ""
-    for t in toks:  # "what was Kestrel's revenue", "how much will a single ticket cost"
-        if t.pos == "NOUN" and t.lemma not in _GENERIC and t.dep in ("nsubj", "attr", "dobj", "nsubjpass", "pobj"):
-            return t.lemma, ""
+    for i, t in enumerate(toks):  # "what share of household members", "what percentage of the vote": of whom
+        if t.lemma in ("percentage", "percent", "share", "proportion", "fraction", "number") and i + 1 < len(toks) \
+                and toks[i + 1].lemma == "of":
+            of = next((x for x in toks if x.dep == "pobj" and x.head == i + 1), None)
+            if of is not None and of.pos == "NOUN" and not generic(of.lemma):
+                return of.lemma, ""
+    # "what was Kestrel's revenue", "how much will a single ticket cost"; a noun after a preposition last
+    for t in sorted(toks, key=lambda t: t.dep == "pobj"):
+        if t.pos == "NOUN" and not t.text[:1].isupper() and not generic(t.lemma) and t.dep in ("nsubj", "attr", "dobj", "nsubjpass", "pobj") \
+                and not (t.dep == "nsubj" and NOUN_KIND.get(t.lemma) == "person_or_org") \
+                and not (t.dep == "pobj" and (toks[t.head].lemma not in ("of", "for", "per", "in")
+                                              or t.lemma in _WHEN_NOUNS)):
+            return t.lemma, ""  # who pays is not what is paid for; "during the campaign" says when
     return "", ""
 
 
 # nouns that name no particular thing a figure is of
 _GENERIC = {"number", "amount", "figure", "total", "count", "sum", "value", "percentage", "percent", "share",
             "proportion", "rate", "money", "much", "many", "time", "year", "quarter", "period"}
+# nouns of time ("in the end", "in the first quarter"): when, not what a figure counts
+_WHEN_NOUNS = {"end", "start", "beginning", "past", "future", "time", "year", "quarter", "month", "week", "day",
+               "period", "season", "summer", "winter", "spring", "autumn", "morning", "evening", "night", "meantime"}
+# nouns that name an amount of money as such: "how much of the bill" asks for an amount, any amount
+_SUM = {"price", "cost", "value", "fee", "budget", "sum", "bill", "amount", "charge", "spending", "expense", "total"}
+
+
+_WH = ("who", "whom", "whose", "what", "which", "when", "where", "why", "how")
 
 
 def _kind(q: str, low: str, toks) -> tuple[str, str, bool]:
-    """(kind, asked noun, plural) from the question's grammar."""
+    """(kind, asked noun, plural) from the question's grammar.
+
+    The first wh-word is the one the question asks: "Who finished second when Varga first won?"
+    wants a name, not a date; the "when" belongs to a clause inside it."""
     lemmas = [t.lemma for t in toks]
     words = [t.text.lower() for t in toks]
     if not toks:
         return "open", "", False
     # "Did Carrow admit it was liable when it settled?": an auxiliary first makes a yes/no question,
     # whatever wh-word a clause inside it has
-    if (lemmas[0] in _AUX or words[0] in _AUX) and words[0] not in ("what", "which", "who", "when", "where", "why", "how"):
+    if (lemmas[0] in _AUX or words[0] in _AUX) and words[0] not in _WH:
         return "yesno", "", False
-    if re.search(r"\bwhy\b|\bfor what reason\b|\bwhat (?:caused|causes|led to|prompted|drove)\b|\bwhat is the reason\b", low):
+    first = next((i for i, w in enumerate(words) if w in _WH), None)
+    if first:  # "Apart from how people used it, what else ...": a wh-word in a clause set off before the main one
+        later = next((i for i in range(first + 1, len(words)) if words[i] in _WH and "," in words[first:i]), None)
+        first = later if later is not None else first
+    wh = words[first] if first is not None else ""
+    main = low[toks[first].start:] if first is not None else low
+    if wh == "why" or re.match(r"(?:for )?what (?:is the reason|reason|caused|causes|led to|leads to|prompted|"
+                               r"drove|made|makes)\b", main) or re.match(r"for what reason\b", main):
         return "reason", "reason", False
-    if re.search(r"\bhow many\b", low):
-        return "number", _noun_after(toks, words.index("many")) if "many" in words else "", True
-    if re.search(r"\bhow much\b", low):
-        money = bool(_MONEY_VERBS & set(lemmas)) or bool(re.search(r"\bmoney|dollars?|euros?|pounds?\b", low))
-        return ("money" if money else "number"), "", False
-    if re.search(r"\bhow (?:long|old|far|big|large|high|tall|fast|often|heavy|wide|deep)\b", low):
-        return "number", "", False
-    if re.search(r"\bwhat (?:percentage|percent|proportion|share|rate)\b|\bwhat %", low):
-        return "percent", "", False
-    if re.search(r"\bwhen\b|\bsince when\b|\bhow long ago\b", low):
+    if wh == "how":
+        if re.match(r"how many\b", main):
+            return "number", _noun_after(toks, words.index("many")) if "many" in words else "", True
+        if re.match(r"how much\b", main):
+            money = bool(_MONEY_VERBS & set(lemmas)) or bool(re.search(r"\bmoney|dollars?|euros?|pounds?\b", low))
+            return ("money" if money else "number"), "", False
+        if re.match(r"how (?:long|old|far|big|large|high|tall|fast|often|heavy|wide|deep)\b", main):
+            return "number", "", False
+        if re.match(r"how long ago\b", main):
+            return "date", "", False
+        nxt = toks[first + 1] if first + 1 < len(toks) else None
+        if nxt is not None and nxt.pos in ("ADJ", "ADV") and nxt.lemma not in _AUX:
+            return "open", "", False  # "how crowded is ...": a degree, described in words
+        return "process", "", False
+    if wh == "when":
         return "date", "", False
-    if re.search(r"\bwhere\b", low):
+    if wh == "where":
         return "place", "", False
-    if re.search(r"\bwhat (?:does|do|did) .{1,80}\bmean\b|\bwhat is meant by\b|\bdefin(?:e|ition)\b", low):
-        return "definition", "", False
-    wh = next((i for i, w in enumerate(words[:4]) if w in ("which", "what", "whose")), None)
-    if wh is not None and toks[wh].dep in ("det", "attr", "nsubj", "dobj", "pobj") and wh + 1 < len(toks):
-        head = _asked_noun(toks, wh)
-        if head:
-            word = head.text.lower()
-            kind = NOUN_KIND.get(word) or NOUN_KIND.get(head.lemma)
-            plural = word != head.lemma and word.endswith("s")
-            if kind:
-                return (kind if not plural or kind not in ("person_or_org", "place") else kind), head.lemma, plural
-    if re.match(r"\s*who(?:m|se)?\b", low) or " who " in f" {low} ":
+    if wh in ("what", "which", "whose"):
+        if re.match(r"what (?:percentage|percent|proportion|share|rate)\b|what %", main) \
+                or re.search(r"\b(?:by|in) what (?:percentage|percent|proportion)\b", low):
+            return "percent", "", False
+        if re.search(r"\bwhat (?:does|do|did) .{1,80}\bmean\b|\bwhat is meant by\b|\bdefin(?:e|ition)\b", low):
+            return "definition", "", False
+        if toks[first].dep in ("det", "attr", "nsubj", "dobj", "pobj", "nsubjpass") and first + 1 < len(toks):
+            head = _asked_noun(toks, first)
+            if head:
+                word = head.text.lower()
+                kind = NOUN_KIND.get(word) or NOUN_KIND.get(head.lemma)
+                if head.lemma == "time" and any(t.dep == "compound" and t.head == toks.index(head) for t in toks):
+                    kind = "number"  # "flight time", "journey time": a duration, not a moment
+                plural = word != head.lemma and word.endswith("s")
+                if kind:
+                    return kind, head.lemma, plural
+        if re.search(r"\b(?:called|named)\s*\??$", low):
+            return "name", "name", False  # "What was the winning book called?"
+    if wh in ("who", "whom", "whose"):
         # "Who is Anthropic?": a description of a name, not another name
-        rest = [t for t in toks[1:] if t.pos not in ("AUX", "PUNCT", "DET")]
-        if lemmas[1:2] == ["be"] and rest and all(t.pos in ("PROPN", "NOUN") or t.text[:1].isupper() for t in rest):
+        rest = [t for t in toks[first + 1:] if t.pos not in ("AUX", "PUNCT", "DET")]
+        if first + 1 < len(toks) and lemmas[first + 1] == "be" and rest \
+                and all(t.pos in ("PROPN", "NOUN") or t.text[:1].isupper() for t in rest):
             return "definition", "", False
         return "person_or_org", "", bool(re.search(r"\bwho (?:are|were)\b", low))
-    if re.match(r"\s*how\b", low):
-        return "process", "", False
     if lemmas[0] in _AUX or words[0] in _AUX:
         return "yesno", "", False
     if re.match(r"\s*what (?:is|are|was|were) (?:an?\s|[a-z])", low) and " of " not in low \
@@ -195,7 +297,9 @@ def _asked_noun(toks, wh: int):
     estimate' (the head, or failing that a modifier of it, whose kind is known)."""
     phrase = []
     for t in toks[wh + 1: wh + 7]:
-        if t.pos in ("VERB", "ADP", "PUNCT") or (t.pos == "AUX" and phrase):
+        # "what did the regulator hold": the noun after an auxiliary other than "be" is the clause's
+        # subject, not what is asked ("what is the latest cost estimate" asks the estimate)
+        if t.pos in ("VERB", "ADP", "PUNCT") or (t.pos == "AUX" and (phrase or t.lemma != "be")):
             break
         if t.pos in ("NOUN", "PROPN"):
             phrase.append(t)
@@ -209,26 +313,44 @@ _QWORDS = {"who", "whom", "whose", "what", "which", "when", "where", "why", "how
 
 
 def _capitalised(q: str, toks, found: tuple[Entity, ...]) -> tuple[Entity, ...]:
-    """Names the small NER model misses ("Has Anthropic filed...?"): runs of capitalised words,
-    outside the entities already found and not a question's opening word."""
+    """The question's names: the NER's entities, and runs of capitalised words the small model
+    misses ("Has Anthropic filed...?"), not a question's opening word unless it is a proper noun
+    ("According to...", "By what..."). A run beside an entity is part of it ("Bram" + "Esterhuys",
+    "Dr." + "Sunniva Arkwright")."""
     from .nlp import normalize_name
 
     taken = [(e.start, e.end) for e in found] + [(m.start(), m.end()) for m in _QUARTER.finditer(q)]
     taken += [(m.start(), m.end()) for m in _CALENDAR.finditer(q)]
-    out, run = [], []
-    for i, t in enumerate(list(toks) + [None]):
+    runs, run = [], []
+    seq = list(toks) + [None]
+    for i, t in enumerate(seq):
         cap = t is not None and t.text[:1].isupper() and t.text.lower() not in _QWORDS and t.pos != "PUNCT" \
-            and not any(s <= t.start < e for s, e in taken)
+            and not any(s <= t.start < e for s, e in taken) and (i > 0 or t.pos == "PROPN")
         # a model number belongs to its name: "Skylark 2", "Falcon 9"
         cap = cap or bool(run and t is not None and re.fullmatch(r"\d{1,2}[A-Za-z]?|[IVX]{1,4}", t.text))
+        # "Bank of England", "Marlow & Pike", "Lindqvist-Osei": a joint inside a name when a name word follows
+        nxt = seq[i + 1] if i + 1 < len(seq) else None
+        if not cap and run and t is not None and nxt is not None and nxt.text[:1].isupper() \
+                and (t.text in ("of", "&", "de", "van", "von") or (t.text in ("-", "–") and t.start == run[-1].end
+                                                                   and nxt.start == t.end)):
+            cap = True
         if cap:
             run.append(t)
             continue
         if run:
-            s, e = run[0].start, run[-1].end
-            out.append(Entity(q[s:e], "NAME", s, e, normalize_name(q[s:e])))
+            runs.append((run[0].start, run[-1].end))
             run = []
-    return tuple(out)
+    ents = list(found)
+    for s, e in runs:
+        near = next((k for k, x in enumerate(ents) if not q[e:x.start].strip() and x.start >= e
+                     or not q[x.end:s].strip() and s >= x.end), None)
+        if near is None:
+            ents.append(Entity(q[s:e], "NAME", s, e, normalize_name(q[s:e])))
+        else:
+            x = ents[near]
+            a, b = min(s, x.start), max(e, x.end)
+            ents[near] = Entity(q[a:b], x.label, a, b, normalize_name(q[a:b]))
+    return tuple(ents)
 
 
 def _noun_after(toks, i: int) -> str:

@@ -19,10 +19,11 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Iterator
 
-from ..facts import Fit, fit
+from ..facts import Fit, fit, undated
 from ..question import aimed_at_model, intent
 from ..text import STOPWORDS, content_terms, names, negations, numbers, sentence_spans, stem, word_count, words
 from . import REFUSAL, Backend, Request
+from .compose import CAUSE as _CAUSE, read_on, trim, yes_no_lead
 
 MAX_WORDS = 80
 MAX_SENTENCES = 3
@@ -61,6 +62,8 @@ class Extractive(Backend):
         if not chosen:
             yield REFUSAL
             return
+        if request.asked is not None and request.asked.kind == "yesno":
+            chosen = _polar(request, chosen)
         lead = _answer_span(request, chosen[0])
         head = f"{lead}. [{chosen[0].passage}] " if lead else ""
         yield head + " ".join(f"{c.shown} [{c.passage}]" for c in chosen)
@@ -86,6 +89,8 @@ class Extractive(Backend):
         vectors = self.embedder.cached([c.text for c in cands])
         qv = req.query_embedding or self.embedder.query(req.query)
         fits = _fits(req, cands)
+        yes_no = req.asked is not None and req.asked.kind == "yesno"
+        who = req.asked is not None and req.asked.kind == "person_or_org"
         for c, v in zip(cands, vectors):
             c.vector = v
             c.sim = sum(a * b for a, b in zip(qv, v))
@@ -95,14 +100,12 @@ class Extractive(Backend):
             prior = 1.0 / (1 + 0.5 * (c.passage - 1))
             c.score = (0.5 * c.sim + 0.3 * c.match + 0.1 * prior + 0.1 * min(1.0, c.novelty / 0.5)
                        + (0.15 if c.typed and want.answer_type != "open" else 0.0)
-                       - (0.05 if fits[id(c)].weak else 0.0))
+                       - (0.05 if fits[id(c)].weak else 0.0)
+                       + (0.1 if (yes_no or who) and _states(req, c) else 0.0))  # "led by Helen Mabry" for "who led"
         cands.sort(key=lambda c: -c.score)
         # What the question pins down (its year, quarter, names, the kind of answer) is a hard
         # constraint: a sentence about another year or without a name for "who" is not an answer.
-        # a figure of something else ("revenue" asked, only "net loss" said) passes only when very close
-        for c in cands:
-            if fits[id(c)].ok and fits[id(c)].measure_miss and c.sim < 0.6:
-                fits[id(c)] = Fit(False, "measure", f"does not say what the {req.asked.measure} is")
+        everyone = cands + [c for c in _candidates(req, minor=True) if word_count(c.text) < 6]
         misfits = [c for c in cands if not fits[id(c)].ok]
         cands = [c for c in cands if fits[id(c)].ok]
         for c in misfits[:5]:
@@ -141,20 +144,33 @@ class Extractive(Backend):
             best = typed[0]
         elif want.answer_type == "reason":
             # "why": the sentence that gives a reason (blamed, because, due to), when one is close behind
-            reasons = [c for c in cands if c.typed and c.score >= 0.7 * best.score]
+            reasons = [c for c in cands if c.typed and c.score >= 0.85 * best.score]
             if reasons and not best.typed:
                 req.notes.append(f"chose a sentence that gives a reason over {best.text[:60]!r}")
                 best = reasons[0]
-        if _yes_no(req.question) and not any(t in best.terms for t in q_terms - _name_terms(req.question)):
+        if _yes_no(req.question) and best.sim < 0.6 and not _states(req, best) \
+                and not any(t in best.terms for t in q_terms - _name_terms(req.question)):
             req.notes.append("refused: nothing states the thing asked about")
             return []  # nothing states the thing asked about
+        explain = want.answer_type == "reason" or (req.asked is not None and req.asked.kind == "process")
         chosen = [best]
-        if want.answer_type == "reason" or (req.asked is not None and req.asked.kind == "process"):
-            # a reason or the steps often run on into the next sentence ("It blamed ... and a warm spring")
-            nxt = next((c for c in cands if c.passage == best.passage and 0 < c.start - best.end <= 2
-                        and (c.typed or _CONTINUES.match(c.text))), None)
-            if nxt is not None:
-                chosen.append(nxt)
+        if explain:
+            # a reason or the steps run on through the paragraph ("It blamed ... and a warm spring"), and
+            # the sentence that restates what is asked is often followed by the one that answers it: the
+            # passage read on from each of the best few sentences, and the one that covers most of the question
+            process = req.asked is not None and req.asked.kind == "process"
+            windows = []
+            for anchor in [best] + [c for c in cands[:4] if c is not best and c.score >= 0.8 * best.score]:
+                w = read_on(anchor, everyone, req.article(_doc(req, anchor))[0], lambda c: _doc(req, c), q_terms,
+                            MAX_WORDS, process=process)
+                terms = set().union(*(c.terms for c in w))
+                cover = sum(weights[t] for t in q_terms & terms) / total
+                windows.append((anchor.score + 0.3 * cover + (0.05 if any(_CAUSE.search(c.text) for c in w) else 0),
+                                -len(windows), w))
+            chosen = max(windows)[2]
+            if chosen[0] is not best and best not in chosen:
+                req.notes.append(f"read on from {next(c for c in chosen if c.vector is not None).text[:60]!r}")
+            best = next(c for c in chosen if c.vector is not None and c in cands[:5])
         # Another article that says something different about the same thing (a figure, a date, a
         # denial) is shown beside it: the reader sees the disagreement, not one side picked silently.
         rival = next((c for c in cands if c.passage != best.passage and _doc(req, c) != _doc(req, best)
@@ -164,7 +180,7 @@ class Extractive(Backend):
             chosen.append(rival)
         covered = set().union(*(c.terms for c in chosen))
         for c in chosen:
-            c.shown = _trim(c.text, q_terms)
+            c.shown = c.text if explain else trim(c.text, q_terms)
         words_used = sum(word_count(c.shown) for c in chosen)
         for c in cands:
             if len(chosen) == MAX_SENTENCES or c.score < 0.85 * best.score:
@@ -177,13 +193,13 @@ class Extractive(Backend):
             gain = sum(weights[t] for t in (q_terms & c.terms) - covered) / total
             if gain < 0.15:
                 continue
-            c.shown = _trim(c.text, q_terms)
+            c.shown = trim(c.text, q_terms)
             if words_used + word_count(c.shown) > MAX_WORDS:
                 continue
             chosen.append(c)
             covered |= c.terms
             words_used += word_count(c.shown)
-        if want.answer_type == "reason" or (req.asked is not None and req.asked.kind == "process"):
+        if explain:
             chosen.sort(key=lambda c: (_doc(req, c), c.start))  # a reason or steps read in article order
         return chosen
 
@@ -192,9 +208,6 @@ class Extractive(Backend):
 _LEGACY = {"number": "amount", "money": "amount", "percent": "amount", "date": "date", "person_or_org": "person_or_org",
            "name": "person_or_org", "place": "place", "reason": "reason"}
 
-
-_CONTINUES = re.compile(r"^(It|This|That|These|They|He|She|The (?:company|move|change|reason|result)|"
-                       r"(?:But|And|Also|Then|As a result|In addition|That|Which),?)\b")
 
 _SPAN_LABELS = {"person_or_org": {"PERSON", "ORG", "NAME"}, "name": {"PERSON", "ORG", "PRODUCT", "WORK_OF_ART", "EVENT",
                 "LAW", "NAME"}, "place": {"GPE", "LOC", "FAC"}, "date": {"DATE"}, "number": {"CARDINAL", "QUANTITY"},
@@ -239,6 +252,32 @@ def _answer_span(req: Request, c: Candidate) -> str:
     return piece
 
 
+def _states(req: Request, c: Candidate) -> bool:
+    """The sentence has a claim with the question's predicate ("won" for "did she win", "led by" for "who led")."""
+    if req.asked is None or not req.asked.claim:
+        return False
+    facts = req.article(_doc(req, c))[1]
+    sent = facts.at(c.start)[0] if facts else None
+    head = req.asked.claim[0].split()[0]
+    return sent is not None and head not in ("be", "have", "do", "say", "happen", "mean") \
+        and any(p.split()[0] == head for p, *_ in sent.claims)
+
+
+def _polar(req: Request, chosen: list[Candidate]) -> list[Candidate]:
+    """A yes/no answer leads with its plain answer ("No.", "Carrow says no.") read from the first
+    chosen sentence whose claims answer it; that sentence goes first. The lead travels as a note and
+    is shown only if its sentence survives the citation check as the answer's first."""
+    for c in chosen:
+        doc = _doc(req, c)
+        text, facts = req.article(doc)
+        sent = facts.at(c.start)[0] if facts else None
+        lead = yes_no_lead(req.asked, sent, req.question, c.text)
+        if lead:
+            req.notes.append(f"lead: {doc}\t{c.start}\t{lead}")
+            return [c] + [o for o in chosen if o is not c]
+    return chosen
+
+
 def _fits(req: Request, cands: list[Candidate]) -> dict:
     """How each candidate fits the question's constraints, judged with its article's context."""
     out = {}
@@ -250,7 +289,11 @@ def _fits(req: Request, cands: list[Candidate]) -> dict:
             continue
         sent, prev = facts.at(c.start)
         prev_text = text[prev.start:prev.end] if (text and prev) else ""
-        out[id(c)] = fit(req.asked, sent, prev, facts, c.text, f"{hit.title} {hit.section} {prev_text}")
+        # the article's opening (title, dek, lead sentence) names what the whole story is about:
+        # "It still weighs less than 250 grams" in a review of the Skylark 2 is about the Skylark 2
+        lead = text[:facts.sentences[min(1, len(facts.sentences) - 1)].end][:600] if (text and facts.sentences) else ""
+        out[id(c)] = fit(req.asked, sent, prev, facts, c.text, f"{hit.title} {hit.section} {prev_text}",
+                         text or "", lead)
     return out
 
 
@@ -261,7 +304,9 @@ def _say_what_is_covered(req: Request, misfits: list[Candidate], fits: dict) -> 
         req.notes.append(f"notice: The closest coverage {fits[id(close)].reason}.")
 
 
-def _candidates(req: Request) -> list[Candidate]:
+def _candidates(req: Request, minor: bool = False) -> list[Candidate]:
+    """The statements of the passages; with `minor`, the short ones too ("Vesper said that was
+    deliberate."), which only ever continue a chosen sentence."""
     seen = set()
     out = []
     for i, hit in enumerate(req.hits, 1):
@@ -270,16 +315,17 @@ def _candidates(req: Request) -> list[Candidate]:
             text = ch.text[s:e]
             key = (ch.doc_id, ch.start + s)
             # a sentence addressed to an AI (planted instructions, role tags) is never an answer
-            if key in seen or not _is_statement(text) or aimed_at_model(text):
+            ok = _is_statement(text) if not minor else _is_statement(text, 3)
+            if key in seen or not ok or aimed_at_model(text):
                 continue
             seen.add(key)
             out.append(Candidate(i, ch.start + s, ch.start + e, text, set(content_terms(text))))
     return out
 
 
-def _is_statement(text: str) -> bool:
+def _is_statement(text: str, min_words: int = 6) -> bool:
     """Headings, headlines, questions and keyword lists are not answers."""
-    return text.rstrip("\"'”’)").endswith((".", "!")) and word_count(text) >= 6 and _prose(text)
+    return text.rstrip("\"'”’)").endswith((".", "!")) and word_count(text) >= min_words and _prose(text)
 
 
 def _prose(text: str) -> bool:
@@ -295,7 +341,7 @@ def _prose(text: str) -> bool:
 def _has_type(kind: str, c: Candidate, q_names: set, plural: bool = False) -> bool:
     if kind in ("person_or_org", "place"):
         # two-letter acronyms (AI, IP) are rarely who or where something is
-        found = {n for n in names(c.text) - q_names if len(n) > 2}
+        found = {n for n in names(undated(c.text)) - q_names if len(n) > 2}
         return len(found) >= (2 if plural else 1)
     if kind == "date":
         return bool(_DATE.search(c.text))
@@ -331,23 +377,6 @@ _FRAME = {stem(w) for w in """kind kinds sort sorts type types discussed discuss
 describe talked talk article story report reported coverage covered say said mean meant happen happened
 happening exactly really actually right now currently""".split()}
 
-_TAIL = re.compile(r",\s+(?=(?:\w+ing|which|potentially|particularly|often|especially|while|where|aiming|driven)\b)")
-
-
-def _trim(text: str, q_terms: set) -> str:
-    """A long sentence loses a trailing clause (", sending ...", ", which ...") that adds none of the
-    question's words: shorter answers, and the quote is still verbatim (the clause is a substring)."""
-    if word_count(text) <= 30:
-        return text
-    for m in _TAIL.finditer(text):
-        head = text[:m.start()]
-        if word_count(head) < 12:
-            continue
-        if (set(content_terms(text)) & q_terms) <= set(content_terms(head)):
-            return head + "."
-    return text
-
-
 def _doc(req: Request, c: Candidate) -> str:
     return req.hits[c.passage - 1].chunk.doc_id
 
@@ -365,4 +394,6 @@ def _disagree(a: Candidate, b: Candidate) -> bool:
 
 
 def _cos(a: Candidate, b: Candidate) -> float:
+    if a.vector is None or b.vector is None:  # a short sentence that only continues another is not embedded
+        return 0.0
     return sum(x * y for x, y in zip(a.vector, b.vector))

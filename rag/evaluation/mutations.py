@@ -348,8 +348,10 @@ def _attribution_drop(ans: Answer, corpus: Corpus):
                 toks = [x for x in c.subtree if x.dep_ != "mark" or x.head.i != c.i]
                 clause = text[toks[0].idx:toks[-1].idx + len(toks[-1].text)].strip(" ,")
                 if any(x.lemma_.lower() in nlp.STANCE for x in c.subtree) or clause.count('"') % 2 \
-                        or clause.count("“") != clause.count("”"):
-                    continue  # the clause still reports a claim, or cuts a quotation in two: not a clean drop
+                        or clause.count("“") != clause.count("”") or toks[0].i < t.i < toks[-1].i:
+                    # the clause still reports a claim, cuts a quotation in two, or spans the cue itself
+                    # ("which she said could be built ..."): not a clean drop
+                    continue
                 return ("attribution_drop", f"dropped '{t.text}' and its speaker, stating the claim as fact",
                         _text(ans, pos, pos + len(text.rstrip(".!?")), clause[:1].upper() + clause[1:]))
         accused = next((c for c in t.children if c.dep_ in ("dobj", "nsubjpass")), None)
