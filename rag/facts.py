@@ -256,6 +256,14 @@ def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, ar
             people = {n for lab, n in sent.names if lab not in ("DATE", "TIME", "GPE", "LOC", "FAC")
                       and not (asked.noun and (lab == "NORP" or _org_like(n)))
                       and not any(_related(n, a) or n in a or a in n for a in asked_norms)}
+            if not people and not asked.noun:
+                # a bare "who" answered by an organisation named through its place: "the rowing club from
+                # Kettle Bay", "Kettle Bay's council" (a place name beside an organisation's common noun)
+                places = {n for lab, n in sent.names if lab in ("GPE", "LOC", "FAC")
+                          and not any(_related(n, a) or n in a or a in n for a in asked_norms)}
+                asked_words = {w for a in asked_norms for w in a.split()}
+                if places and any(w in _ORG_HEADS and w not in asked_words for w in words(sentence.lower())):
+                    people = places
             if not people:
                 what = "person" if asked.noun else "person or organisation"
                 return Fit(False, "kind", f"names no {what} beyond the question's", tuple(sorted(about)))

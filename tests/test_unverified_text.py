@@ -147,7 +147,7 @@ new MutationObserver(() => {
 def test_the_chat_page_never_renders_withheld_text(planted_server):
     from playwright.sync_api import sync_playwright
 
-    from test_ui_browser import ARGS, CHROMIUM
+    from live_server import ARGS, CHROMIUM
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
