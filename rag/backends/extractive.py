@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Iterator
 
 from ..facts import Fit, fit, undated
+from ..lexicon import country_of
 from ..question import aimed_at_model, intent
 from ..text import STOPWORDS, content_terms, names, negations, numbers, sentence_spans, stem, word_count, words
 from . import REFUSAL, Backend, Request
@@ -90,6 +91,7 @@ class Extractive(Backend):
         qv = req.query_embedding or self.embedder.query(req.query)
         fits = _fits(req, cands)
         yes_no = req.asked is not None and req.asked.kind == "yesno"
+        factoid = req.asked is not None and req.asked.factoid
         who = req.asked is not None and req.asked.kind == "person_or_org"
         for c, v in zip(cands, vectors):
             c.vector = v
@@ -189,6 +191,8 @@ class Extractive(Backend):
                 continue
             if len(c.terms - covered) < 0.5 * len(c.terms) or any(_cos(c, o) > 0.75 for o in chosen):
                 continue  # mostly repeats what is already said
+            if factoid and not c.typed:
+                continue  # a name, date or figure is answered by a sentence holding one
             # a further sentence must bring part of the question the answer does not yet touch
             gain = sum(weights[t] for t in (q_terms & c.terms) - covered) / total
             if gain < 0.15:
@@ -357,7 +361,13 @@ def _unknown_subject(req: Request) -> bool:
     asked = {n for n in names(req.question) if len(n) > 2}
     if req.asked is None:  # with the question understood, its years are checked against each article's date
         asked |= {n for n in numbers(req.question) if n.isdigit()}
-    return any(not all(req.in_corpus(stem(w)) for w in words(n) if len(w) > 1) for n in asked)
+    return any(not all(req.in_corpus(stem(w)) or any(req.in_corpus(stem(x)) for x in _country_words(w))
+                       for w in words(n) if len(w) > 1) for n in asked)
+
+
+def _country_words(word: str) -> list[str]:
+    """A country's other names and its demonym ("China": "chinese"): the coverage may use either."""
+    return country_of(word).split()
 
 
 def _plural(question: str) -> bool:
