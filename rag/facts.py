@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from .lexicon import country_of
 from .nlp import Analysis, analyze_many, normalize_name
-from .text import STOPWORDS, stem, words
+from .text import STOPWORDS, content_terms, stem, words
 from .understand import HOLDS, PERSON_NOUNS, Asked
 
 VERSION = 6  # part of the store fingerprint: a change here re-analyses the corpus
@@ -179,7 +179,7 @@ class Fit:
     """How a candidate sentence fits the question: ok, or why not (and on which constraint)."""
 
     ok: bool
-    failed: str = ""  # "" | year | quarter | entity | kind | measure
+    failed: str = ""  # "" | year | quarter | entity | kind | measure | term
     reason: str = ""
     years: tuple[int, ...] = ()  # the years the candidate is about (to say what the coverage has)
     weak: bool = False  # fits, but only through the article's date, not its own words
@@ -238,6 +238,11 @@ def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, ar
             other = _referent(art, sent)
             if other and not _related(key, other) and key not in other and other not in key:
                 return Fit(False, "entity", f"is about {other}, not {e.text}", tuple(sorted(about)))
+    if asked.term:
+        # "What is meant by AI nationalism?": a sentence about a neighbouring subject defines nothing
+        wanted = set(content_terms(asked.term))
+        if wanted and not wanted <= set(content_terms(sentence)):
+            return Fit(False, "term", f"does not name {asked.term!r}", tuple(sorted(about)))
     if asked.dimension and not _DIM_UNITS[asked.dimension].search(sentence):
         return Fit(False, "kind", f"gives no {asked.dimension}", tuple(sorted(about)))
     # a figure of something else is no answer: "revenue" asked, only "net loss" said; "how many pedestrians",

@@ -154,7 +154,8 @@ class Extractive(Backend):
                 and not any(t in best.terms for t in q_terms - _name_terms(req.question)):
             req.notes.append("refused: nothing states the thing asked about")
             return []  # nothing states the thing asked about
-        explain = want.answer_type == "reason" or (req.asked is not None and req.asked.kind == "process")
+        # a reason, the steps, or what a term means: read on through the paragraph
+        explain = want.answer_type == "reason" or (req.asked is not None and req.asked.kind in ("process", "definition"))
         chosen = [best]
         if explain:
             # a reason or the steps run on through the paragraph ("It blamed ... and a warm spring"), and
@@ -164,7 +165,7 @@ class Extractive(Backend):
             windows = []
             for anchor in [best] + [c for c in cands[:4] if c is not best and c.score >= 0.8 * best.score]:
                 w = read_on(anchor, everyone, req.article(_doc(req, anchor))[0], lambda c: _doc(req, c), q_terms,
-                            MAX_WORDS, process=process)
+                            MAX_WORDS, process=process, define=req.asked is not None and req.asked.kind == "definition")
                 terms = set().union(*(c.terms for c in w))
                 cover = sum(weights[t] for t in q_terms & terms) / total
                 windows.append((anchor.score + 0.3 * cover + (0.05 if any(_CAUSE.search(c.text) for c in w) else 0),
@@ -313,6 +314,7 @@ def _candidates(req: Request, minor: bool = False) -> list[Candidate]:
     deliberate."), which only ever continue a chosen sentence."""
     seen = set()
     out = []
+    term = req.asked.term.casefold() if req.asked is not None and getattr(req.asked, "term", "") else ""
     for i, hit in enumerate(req.hits, 1):
         ch = hit.chunk
         for s, e in sentence_spans(ch.text):
@@ -320,6 +322,10 @@ def _candidates(req: Request, minor: bool = False) -> list[Candidate]:
             key = (ch.doc_id, ch.start + s)
             # a sentence addressed to an AI (planted instructions, role tags) is never an answer
             ok = _is_statement(text) if not minor else _is_statement(text, 3)
+            # a term is often brought in by a rhetorical question: 'Will it accelerate the trend of "AI
+            # nationalism," where companies prioritize domestic partnerships?' defines it all the same
+            ok = ok or (not minor and term and text.rstrip().endswith("?") and term in text.casefold()
+                        and word_count(text) >= 8 and _prose(text))
             if key in seen or not ok or aimed_at_model(text):
                 continue
             seen.add(key)
