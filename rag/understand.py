@@ -197,7 +197,8 @@ _DIMENSION = {"old": "age", "heavy": "weight", "tall": "height", "high": "height
 def _measure(low: str, toks, kind: str, noun: str) -> tuple[str, str]:
     """What the asked figure counts or measures: the noun of "how many NOUN", of "the NOUN of X" /
     "X's NOUN" in a figure question; or the dimension of "how old/heavy/long"."""
-    m = re.search(r"\bhow (old|heavy|tall|high|far|long)\b", low)
+    # "how far ahead" is a lead, in minutes or points as often as in metres
+    m = re.search(r"\bhow (old|heavy|tall|high|far|long)\b(?! (?:ahead|behind|along|into|back)\b)", low)
     if m:
         return "", _DIMENSION[m.group(1)]
     if kind not in ("number", "money", "percent"):

@@ -54,7 +54,10 @@ def read_on(best, pool: list, text: str | None, doc_of, q_terms: set, max_words:
         # a short sentence ("Vesper said that was deliberate.") leads into the one after it
         # a definition goes on in the sentence right after it ("An armageddon is a single sudden-death game ...
         # White receives more time but must win"); otherwise a sentence carries on when it is tied to it
-        related = (define and len(out) == 1) or _CONTINUES.match(c.text) or _CAUSE.search(c.text) \
+        # and a sentence that only restates what is asked ("Ostrel closed its kitchen in June.") is followed
+        # by the one that says why ("The lease had run out ...")
+        unexplained = not process and not define and len(out) == 1 and not any(_CAUSE.search(x.text) for x in out)
+        related = (define and len(out) == 1) or unexplained or _CONTINUES.match(c.text) or _CAUSE.search(c.text) \
             or (set(c.terms) & (q_terms | anchor_terms)) or word_count(cur.text) < 8
         n = word_count(c.text)
         if not related or words + n > max_words:
