@@ -18,8 +18,9 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from .lexicon import country_of
 from .nlp import Analysis, analyze_many, normalize_name
-from .text import STOPWORDS, stem, words
+from .text import STOPWORDS, content_terms, stem, words
 from .understand import HOLDS, PERSON_NOUNS, Asked
 
 VERSION = 6  # part of the store fingerprint: a change here re-analyses the corpus
@@ -178,7 +179,7 @@ class Fit:
     """How a candidate sentence fits the question: ok, or why not (and on which constraint)."""
 
     ok: bool
-    failed: str = ""  # "" | year | quarter | entity | kind | measure
+    failed: str = ""  # "" | year | quarter | entity | kind | measure | term
     reason: str = ""
     years: tuple[int, ...] = ()  # the years the candidate is about (to say what the coverage has)
     weak: bool = False  # fits, but only through the article's date, not its own words
@@ -223,13 +224,25 @@ def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, ar
         # "Kessling-Askvik" is named by a sentence about trains between Kessling and Askvik
         parts = [p for p in re.split(r"\s*[-–]\s*", key) if p] if "-" in key or "–" in key else []
         if key not in low and not any(_related(key, n) for _, n in sent.names) \
-                and not (len(parts) > 1 and all(p in low for p in parts)):
+                and not (len(parts) > 1 and all(p in low for p in parts)) \
+                and not any(re.search(rf"\b{re.escape(w)}\b", low) for w in country_of(key).split()):  # China ~ Chinese
             return Fit(False, "entity", f"does not mention {e.text}", tuple(sorted(about)))
         # "the original Skylark" is not "the Skylark 2": a sentence naming only the name without the asked
         # one's model number names the earlier product ("Kestrel" for "Kestrel Motors" is the same company)
         wider = [n for _, n in sent.names if key.startswith(n + " ") and _VERSION.fullmatch(key[len(n) + 1:])]
         if wider and key not in own_text:
             return Fit(False, "entity", f"is about {wider[0]}, not {e.text}", tuple(sorted(about)))
+        # "Its models are considered front-runners ..." after two sentences about Anthropic is about
+        # Anthropic, whatever the title names: a sentence opening on a pronoun is about what it refers to
+        if not _names_it(key, own_text, sent) and _REFERS.match(sentence):
+            other = _referent(art, sent)
+            if other and not _related(key, other) and key not in other and other not in key:
+                return Fit(False, "entity", f"is about {other}, not {e.text}", tuple(sorted(about)))
+    if asked.term:
+        # "What is meant by AI nationalism?": a sentence about a neighbouring subject defines nothing
+        wanted = set(content_terms(asked.term))
+        if wanted and not wanted <= set(content_terms(sentence)):
+            return Fit(False, "term", f"does not name {asked.term!r}", tuple(sorted(about)))
     if asked.dimension and not _DIM_UNITS[asked.dimension].search(sentence):
         return Fit(False, "kind", f"gives no {asked.dimension}", tuple(sorted(about)))
     # a figure of something else is no answer: "revenue" asked, only "net loss" said; "how many pedestrians",
@@ -305,6 +318,25 @@ def _kind_in_text(kind: str, sentence: str, asked: Asked) -> bool:
 
 
 _VERSION = re.compile(r"\d{1,4}[a-z]?|[ivx]{1,4}|mk\s?\d+|mark\s\w+")
+
+
+_REFERS = re.compile(r"^[\"“]?(?:It|Its|They|Their|He|His|She|Her|The (?:company|firm|group|carmaker|maker|chain))\b")
+
+
+def _names_it(key: str, text: str, sent: SentenceFacts) -> bool:
+    return key in text or any(_related(key, n) for _, n in sent.names)
+
+
+def _referent(art: ArticleFacts, sent: SentenceFacts) -> str:
+    """What a pronoun opening `sent` most likely refers to: the first person or organisation named in the
+    sentence before it, or the one before that ("" when neither names one)."""
+    i = next((k for k, s in enumerate(art.sentences) if s.start == sent.start), None)
+    for s in (art.sentences[k] for k in (i - 1, i - 2) if i is not None and k >= 0):
+        for label, x, y in s.spans:
+            if label in ("PERSON", "ORG", "NAME"):
+                norm = next((n for lab, n in s.names if lab == label), "")
+                return norm
+    return ""
 
 
 def _mentions(key: str, text: str) -> bool:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .embedding import Embedder
+from .lexicon import country_of
 from .store import Store
 from .text import content_terms, quotable_sentences
 from .types import Chunk, Hit
@@ -149,7 +150,7 @@ class Retriever:
         pool = max(4 * k, 20)
         emb = embedding if embedding is not None else self.embedder.query(query)
         dense = [(index.pos[cid], sim) for cid, sim in self.store.dense(emb, pool) if cid in index.pos]
-        lexical = index.lexical.search(query, pool)
+        lexical = index.lexical.search(_with_countries(query), pool)
         fused: dict[int, float] = defaultdict(float)
         dense_sim: dict[int, float] = {}
         lex_score: dict[int, float] = {}
@@ -176,6 +177,13 @@ class Retriever:
 
 
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+def _with_countries(query: str) -> str:
+    """The query with each country's other names and demonym beside it ("China": "Chinese"): an article
+    about "the Chinese market" answers a question about China."""
+    extra = {w for x in re.findall(r"\b[A-Z][a-z]+\b", query) for w in country_of(x).split()}
+    return f"{query} {' '.join(sorted(extra))}" if extra else query
+
+
 _REL_YEAR = re.compile(r"\b(last|next|previous|following|this)\s+year\b", re.I)
 _RELATIVE = {"last": -1, "previous": -1, "next": 1, "following": 1, "this": 0}
 STEP = 1.0 / (RRF_K + 1)  # what one first place in one ranking is worth

@@ -89,6 +89,7 @@ class Asked:
     measure: str = ""  # what a figure must be a figure of: "how many copies" -> copy, "X's revenue" -> revenue
     dimension: str = ""  # "how old/heavy/tall/far/long": age | weight | height | distance | length
     claim: tuple = ()  # what a yes/no question asks is so: (predicate lemma, subject, object, negated)
+    term: str = ""  # what a definition question asks about ("AI nationalism", "a buffer strip")
     notes: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -131,9 +132,29 @@ def understand(question: str) -> Asked:
     main = next((c for c in claims if c.predicate.split()[0] not in ("be", "have", "do") or " " in c.predicate),
                 claims[0] if claims else None)
     claim = (main.predicate, main.subject, main.object, main.negated) if main is not None else ()
+    term = _term(q) if kind == "definition" else ""
     return Asked(kind=kind, years=frozenset(years), quarters=frozenset(quarters), entities=ents, side=side,
                  ordinal=ordinal, latest=bool(_LATEST.search(q)), plural=plural, noun=noun,
-                 measure=measure, dimension=dimension, claim=claim)
+                 measure=measure, dimension=dimension, claim=claim, term=term)
+
+
+_TERM = [re.compile(p, re.I) for p in (
+    r"[\"“'‘]([^\"”'’]{2,60})[\"”'’]",                                  # a quoted term
+    r"\bwhat (?:does|do|did) (?:the \w+ )?(?:\w+ )?mean by (.+?)\s*\??$",    # "what does the compact mean by X"
+    r"\bwhat (?:does|do|did) (.+?) (?:actually |really )?mean\b",
+    r"\bwhat is meant by (.+?)\s*\??$",
+    r"\b(?:define|definition of) (.+?)\s*\??$",
+    r"^\s*what (?:is|are|was|were) (?:an? |the )?(.+?)(?:,? (?:really|exactly|actually))?\s*\??$",
+    r"^\s*who (?:is|are|was|were) (.+?)\s*\??$")]
+
+
+def _term(q: str) -> str:
+    """The term a definition question asks about: a quoted phrase, or what follows "mean by", "what is"."""
+    for p in _TERM:
+        m = p.search(q)
+        if m and m.group(1).strip():
+            return m.group(1).strip(" ,.?!")
+    return ""
 
 
 def _side(toks, ents: tuple[Entity, ...], kind: str) -> tuple[Entity, ...]:
@@ -176,7 +197,8 @@ _DIMENSION = {"old": "age", "heavy": "weight", "tall": "height", "high": "height
 def _measure(low: str, toks, kind: str, noun: str) -> tuple[str, str]:
     """What the asked figure counts or measures: the noun of "how many NOUN", of "the NOUN of X" /
     "X's NOUN" in a figure question; or the dimension of "how old/heavy/long"."""
-    m = re.search(r"\bhow (old|heavy|tall|high|far|long)\b", low)
+    # "how far ahead" is a lead, in minutes or points as often as in metres
+    m = re.search(r"\bhow (old|heavy|tall|high|far|long)\b(?! (?:ahead|behind|along|into|back)\b)", low)
     if m:
         return "", _DIMENSION[m.group(1)]
     if kind not in ("number", "money", "percent"):

@@ -31,11 +31,16 @@ ARTICLES = {
                                 "TALLIN BAY, July 9 — Saga Lindqvist won the Harbour Regatta on Sunday, leading a "
                                 "record fleet of 75 boats around the bay. The Harbour Regatta has been sailed every "
                                 "year since 1987, and the Harbour Regatta trophy is now on display at the yacht "
-                                "club."),
+                                "club. The Harbour Regatta has never been cancelled. Sailors call the final leg "
+                                "\"the long reach\", the stretch from the harbour mouth to the finish buoy."),
     "ostrel-q1-2021.md": ("Ostrel Foods sales rise in first quarter", "https://news.example/2021/04/ostrel",
                           "2021-04-20",
                           "Ostrel Foods sold 12.4 million meal kits in the first quarter, up 9% from a year earlier, "
                           "the company said on Tuesday. It credited a new frozen range for the rise."),
+    "ostrel-q2-2021.md": ("Ostrel Foods sales keep growing", "https://news.example/2021/07/ostrel", "2021-07-20",
+                          "Ostrel Foods sold 13.6 million meal kits in the second quarter, the company said on "
+                          "Tuesday. Ostrel Foods closed its Varno kitchen in June. The lease on the building had run "
+                          "out, and the landlord wanted to sell the site to a developer."),
     "ostrel-q1-2022.md": ("Ostrel Foods sales slip", "https://news.example/2022/04/ostrel", "2022-04-19",
                           "Ostrel Foods sold 11.1 million meal kits in the first quarter, the company said on Monday. "
                           "It blamed higher delivery costs, which pushed prices up, and a warm spring that cut "
@@ -123,3 +128,63 @@ def test_a_follow_up_that_changes_the_year(bot):
     a = bot.ask("And in 2023?", history=[Turn("Who won the 2021 Harbour Regatta?", first.answer)])
     text = shown(bot, a)
     assert "Lindqvist" in text and "Moreau" not in text, text
+
+
+def test_the_question_is_understood_from_its_grammar():
+    # the first wh-word is the one asked: the "when" belongs to a clause inside the question
+    assert understand("Who finished second when Fenwick first won?").kind == "person_or_org"
+    # a noun after "did" is the clause's subject, not what is asked
+    assert understand("What did the regulator hold against Ostrel Foods?").kind != "person_or_org"
+    # names in a scene-setting clause need only be in the article, not in the answering sentence
+    a = understand("Who took second place when Oskar Fenwick won the regatta?")
+    assert [e.text for e in a.side] == ["Oskar Fenwick"]
+    assert understand('What is meant by "the long reach"?').term == "the long reach"
+    assert understand("How many spectators watched the regatta?").measure == "spectator"
+
+
+def test_a_figure_of_another_measure_is_not_an_answer(bot):
+    # the coverage counts boats, never spectators
+    a = bot.ask("How many spectators watched the 2021 Harbour Regatta?")
+    assert a.refused, a.answer
+
+
+def test_a_follow_up_with_ellipsis_moves_the_quarter(bot):
+    assert condense("And in the quarter after that?", [Turn("How many meal kits did Ostrel Foods sell in Q1 2021?")]) \
+        == "How many meal kits did Ostrel Foods sell in Q2 2021?"
+    first = bot.ask("How many meal kits did Ostrel Foods sell in Q1 2021?")
+    assert "12.4 million" in shown(bot, first)
+    a = bot.ask("And in the quarter after that?", history=[Turn("How many meal kits did Ostrel Foods sell in Q1 2021?",
+                                                                 first.answer)])
+    text = shown(bot, a)
+    assert "13.6 million" in text and "12.4" not in text, text
+
+
+def test_a_follow_up_pronoun_is_the_person_the_previous_answer_named(bot):
+    first = bot.ask("Who won the 2019 Harbour Regatta?")
+    assert first.answer.startswith("Oskar Fenwick.")
+    history = [Turn("Who won the 2019 Harbour Regatta?", first.answer)]
+    assert condense("How far ahead did he finish?", history) == "How far ahead did Oskar Fenwick finish in 2019?"
+    text = shown(bot, bot.ask("How far ahead did he finish?", history=history))
+    assert "four minutes" in text, text
+
+
+def test_a_reason_given_in_the_next_sentence_is_read_on(bot):
+    # the sentence that matches the question restates it; the one after it gives the reason
+    text = shown(bot, bot.ask("Why did Ostrel Foods close its Varno kitchen?"))
+    assert "closed its Varno kitchen" in text and "lease" in text, text
+
+
+def test_a_yes_no_answer_leads_with_what_the_coverage_says(bot):
+    a = bot.ask("Has the Harbour Regatta ever been cancelled?")
+    text = shown(bot, a)
+    assert "never been cancelled" in text and a.lead == "Not so far.", (a.lead, text)
+    assert a.to_dict()["lead"] == "Not so far."
+    # no lead rather than a guess: the sentence that answers does not state the asked predicate
+    b = bot.ask("Did Claire Moreau win the 2021 Harbour Regatta?")
+    assert not b.refused and b.lead in ("", "Yes."), (b.lead, b.answer)
+
+
+def test_a_definition_is_answered_by_the_sentence_naming_the_term(bot):
+    a = bot.ask('What is meant by "the long reach"?')
+    text = shown(bot, a)
+    assert "the long reach" in text and "finish buoy" in text, text

@@ -21,7 +21,7 @@ CAUSE = _CAUSE = re.compile(r"\b(because|since|due to|as a result|so that|in ord
 
 
 def read_on(best, pool: list, text: str | None, doc_of, q_terms: set, max_words: int, process: bool,
-            limit: int = 3) -> list:
+            limit: int = 3, define: bool = False) -> list:
     """`best` and the sentences around it in its paragraph that carry the reason or the steps on, in
     article order: the next one or two (a reason is often the sentence after the one that restates
     what is asked: "Estmark said it would not join. Its ministry said the signalling would cost ..."),
@@ -52,8 +52,13 @@ def read_on(best, pool: list, text: str | None, doc_of, q_terms: set, max_words:
         if len(out) == limit or not adjacent(cur, c):
             break
         # a short sentence ("Vesper said that was deliberate.") leads into the one after it
-        related = _CONTINUES.match(c.text) or _CAUSE.search(c.text) or (set(c.terms) & (q_terms | anchor_terms)) \
-            or word_count(cur.text) < 8
+        # a definition goes on in the sentence right after it ("An armageddon is a single sudden-death game ...
+        # White receives more time but must win"); otherwise a sentence carries on when it is tied to it
+        # and a sentence that only restates what is asked ("Ostrel closed its kitchen in June.") is followed
+        # by the one that says why ("The lease had run out ...")
+        unexplained = not process and not define and len(out) == 1 and not any(_CAUSE.search(x.text) for x in out)
+        related = (define and len(out) == 1) or unexplained or _CONTINUES.match(c.text) or _CAUSE.search(c.text) \
+            or (set(c.terms) & (q_terms | anchor_terms)) or word_count(cur.text) < 8
         n = word_count(c.text)
         if not related or words + n > max_words:
             break

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Iterator
 
 from ..facts import Fit, fit, undated
+from ..lexicon import country_of
 from ..question import aimed_at_model, intent
 from ..text import STOPWORDS, content_terms, names, negations, numbers, sentence_spans, stem, word_count, words
 from . import REFUSAL, Backend, Request
@@ -90,6 +91,7 @@ class Extractive(Backend):
         qv = req.query_embedding or self.embedder.query(req.query)
         fits = _fits(req, cands)
         yes_no = req.asked is not None and req.asked.kind == "yesno"
+        factoid = req.asked is not None and req.asked.factoid
         who = req.asked is not None and req.asked.kind == "person_or_org"
         for c, v in zip(cands, vectors):
             c.vector = v
@@ -152,7 +154,8 @@ class Extractive(Backend):
                 and not any(t in best.terms for t in q_terms - _name_terms(req.question)):
             req.notes.append("refused: nothing states the thing asked about")
             return []  # nothing states the thing asked about
-        explain = want.answer_type == "reason" or (req.asked is not None and req.asked.kind == "process")
+        # a reason, the steps, or what a term means: read on through the paragraph
+        explain = want.answer_type == "reason" or (req.asked is not None and req.asked.kind in ("process", "definition"))
         chosen = [best]
         if explain:
             # a reason or the steps run on through the paragraph ("It blamed ... and a warm spring"), and
@@ -162,7 +165,7 @@ class Extractive(Backend):
             windows = []
             for anchor in [best] + [c for c in cands[:4] if c is not best and c.score >= 0.8 * best.score]:
                 w = read_on(anchor, everyone, req.article(_doc(req, anchor))[0], lambda c: _doc(req, c), q_terms,
-                            MAX_WORDS, process=process)
+                            MAX_WORDS, process=process, define=req.asked is not None and req.asked.kind == "definition")
                 terms = set().union(*(c.terms for c in w))
                 cover = sum(weights[t] for t in q_terms & terms) / total
                 windows.append((anchor.score + 0.3 * cover + (0.05 if any(_CAUSE.search(c.text) for c in w) else 0),
@@ -189,6 +192,8 @@ class Extractive(Backend):
                 continue
             if len(c.terms - covered) < 0.5 * len(c.terms) or any(_cos(c, o) > 0.75 for o in chosen):
                 continue  # mostly repeats what is already said
+            if factoid and not c.typed:
+                continue  # a name, date or figure is answered by a sentence holding one
             # a further sentence must bring part of the question the answer does not yet touch
             gain = sum(weights[t] for t in (q_terms & c.terms) - covered) / total
             if gain < 0.15:
@@ -309,6 +314,7 @@ def _candidates(req: Request, minor: bool = False) -> list[Candidate]:
     deliberate."), which only ever continue a chosen sentence."""
     seen = set()
     out = []
+    term = req.asked.term.casefold() if req.asked is not None and getattr(req.asked, "term", "") else ""
     for i, hit in enumerate(req.hits, 1):
         ch = hit.chunk
         for s, e in sentence_spans(ch.text):
@@ -316,6 +322,10 @@ def _candidates(req: Request, minor: bool = False) -> list[Candidate]:
             key = (ch.doc_id, ch.start + s)
             # a sentence addressed to an AI (planted instructions, role tags) is never an answer
             ok = _is_statement(text) if not minor else _is_statement(text, 3)
+            # a term is often brought in by a rhetorical question: 'Will it accelerate the trend of "AI
+            # nationalism," where companies prioritize domestic partnerships?' defines it all the same
+            ok = ok or (not minor and term and text.rstrip().endswith("?") and term in text.casefold()
+                        and word_count(text) >= 8 and _prose(text))
             if key in seen or not ok or aimed_at_model(text):
                 continue
             seen.add(key)
@@ -357,7 +367,13 @@ def _unknown_subject(req: Request) -> bool:
     asked = {n for n in names(req.question) if len(n) > 2}
     if req.asked is None:  # with the question understood, its years are checked against each article's date
         asked |= {n for n in numbers(req.question) if n.isdigit()}
-    return any(not all(req.in_corpus(stem(w)) for w in words(n) if len(w) > 1) for n in asked)
+    return any(not all(req.in_corpus(stem(w)) or any(req.in_corpus(stem(x)) for x in _country_words(w))
+                       for w in words(n) if len(w) > 1) for n in asked)
+
+
+def _country_words(word: str) -> list[str]:
+    """A country's other names and its demonym ("China": "chinese"): the coverage may use either."""
+    return country_of(word).split()
 
 
 def _plural(question: str) -> bool:

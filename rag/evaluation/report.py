@@ -301,7 +301,8 @@ def _item_html(r: ItemResult, run: EvalRun) -> str:
         out.append(f"<p class='muted'>Earlier: <b>{_e(t['q'])}</b><br>{_e(t['answer'])}</p>")
     out.append(f"<p><b>Question</b><br>{_e(it.question)}</p>")
     if r.answer:
-        out.append(f"<p><b>Answer</b>{' (refused)' if r.answer.refused else ''}</p><div class='answer'>{_e(r.answer.answer)}</div>")
+        lead = f"<b>{_e(r.answer.lead)}</b> " if r.answer.lead else ""
+        out.append(f"<p><b>Answer</b>{' (refused)' if r.answer.refused else ''}</p><div class='answer'>{lead}{_e(r.answer.answer)}</div>")
         if r.answer.trace.dropped:  # editors see what the checker withheld from readers, and why
             out.append("<p><b>Removed by the citation checker</b> (never shown to readers)</p><ul>" + "".join(
                 f"<li>{_e(s)} <span class='muted'>({_e(why)})</span></li>" for s, why in r.answer.trace.dropped) + "</ul>")

@@ -1,6 +1,8 @@
 """Results and scoring: every item check for one answer, a run's results, and the aggregate metrics."""
 from __future__ import annotations
 
+import re
+
 import statistics
 from dataclasses import dataclass, field
 
@@ -107,6 +109,14 @@ class EvalRun:
         return out
 
 
+def lead_polarity(lead: str) -> str:
+    """"yes" or "no" for a yes/no answer's lead ("Not so far.", "Carrow says no."), "" for none."""
+    low = lead.casefold()
+    if not low:
+        return ""
+    return "no" if re.search(r"\b(no|not)\b", low) else "yes" if re.search(r"\byes\b", low) else ""
+
+
 def score(item: Item, ans: Answer, hits, chunks, text_of, th: Thresholds, off_limits=None) -> ItemResult:
     """Every item check for one finished answer; `hits` are the passages retrieval ranked for it
     (the answer's own trace)."""
@@ -153,6 +163,9 @@ def score(item: Item, ans: Answer, hits, chunks, text_of, th: Thresholds, off_li
                 r.failures.append(f"missing required fact(s): {', '.join(repr(m) for m in r.missing)}")
         if r.words > th.max_words:
             r.failures.append(f"{r.words} words, over the {th.max_words}-word cap")
+        said = lead_polarity(ans.lead) if not ans.refused else ""
+        if item.answer and said and said != item.answer:
+            r.failures.append(f"the lead {ans.lead!r} says {said}; the coverage says {item.answer}")
     elif item.expect == "refuse" and not ans.refused:
         r.failures.append("answered, but the coverage does not answer this (must refuse)")
     return r
