@@ -92,7 +92,7 @@ _DENIAL = re.compile(r"\b(den(?:y|ied|ies|ying|ial)|reject\w*|refus\w*|dismiss\w
 
 
 _REPORTING = re.compile(r"\b(sa(?:y|ys|id|ying)|told|tells?|according to|stated?|states|announc\w+|claim\w*|alleg\w+|"
-                        r"accus\w+|den(?:y|ied|ies)|admit\w*|insist\w*|argu\w+|warn\w*|report\w*|"
+                        r"accus\w+|den(?:y|ied|ies)|admit\w*|insist\w*|argu\w+|warn(?:s|ed|ing)?\b|report\w*|"
                         r"confirm\w*|believ\w+|expect\w*|estimat\w+|wrote|writes?|found|concluded)\b", re.I)
 
 

@@ -203,7 +203,10 @@ def _shape(fused: dict[int, float], chunks: list[Chunk], asked) -> None:
             years = {int(y) for y in _YEAR.findall(c.text)} | {int(y) for y in _YEAR.findall(c.published[:4])}
             if c.published[:4].isdigit():  # "next year" in an article of 2023 is 2024
                 years |= {int(c.published[:4]) + _RELATIVE[m.group(1).lower()] for m in _REL_YEAR.finditer(c.text)}
-            bonus += 0.75 if years & asked.years else -0.75 if years else 0.0
+            # a question naming several years ("in early 2023, up on 2022") is best answered by a passage
+            # about all of them: the bonus is the share of the asked years the passage is about
+            shared = len(years & asked.years) / len(asked.years)
+            bonus += 0.75 * shared if shared else -0.75 if years else 0.0
         if names:
             low = f"{c.title} {c.text}".casefold()
             bonus += 0.5 * sum(n in low for n in names) / len(names)
