@@ -83,7 +83,9 @@ def _not_a_name(word: str, s: nlp.Analysis) -> bool:
     toks = s.tokens
     # ...unless the next word is capitalised too: then it opens a multi-word name the tagger misread
     # ("Tencent Cloud builds ...": "Tencent" tagged NOUN).
+    # An all-capitals word is not capitalised by its position ("CALDER who ..."): it stays a name.
     return any(t.start in starts and t.text.lower() == word and t.pos not in ("PROPN",) and not t.ent
+               and not (len(t.text) > 1 and t.text.isupper())
                and not (i + 1 < len(toks) and toks[i + 1].text[:1].isupper())
                for i, t in enumerate(toks))
 
