@@ -57,7 +57,7 @@ def support(sentence: str, evidence: str, *, embed=None, min_support: float = MI
         # NLP on corpus text at question time for them (each analysis of an unseen passage costs ~5 ms).
         return Support(1.0)
     lex = lexical_support(sentence, evidence)
-    whole, evidence = evidence, attribution.locate(sentence, evidence)
+    whole, evidence = evidence, attribution.locate(sentence, evidence, embed=embed)
     local = lexical_support(sentence, evidence)
     # Names against everything quoted: a sentence that runs over a heading ("What It Means For ...") or
     # draws on more sentences than `locate` picked still has its names in what the reader sees.
@@ -76,7 +76,8 @@ def support(sentence: str, evidence: str, *, embed=None, min_support: float = MI
         return Support(lex.recall, missing, "", v.reason)
     # facts the lexical rule could not match but the structural check normalised ("1.5bn" = "1.5 billion")
     structure = "" if v.supported or v.kind == "unsupported" else v.kind
-    if not structure and _drops_speaker(sentence, evidence):  # the structural reason, when it has one, wins
+    if not structure and _drops_speaker(sentence, evidence, v.every_claim):
+        # the structural reason, when it has one, wins; claims the parse aligned had their sources compared
         return Support(lex.recall, {}, "attribution_dropped", "the cited sentence reports someone's claim; "
                                                               "the answer states it without who said it")
     return Support(lex.recall, {}, structure, v.reason, aligned=v.supported and v.aligned)
@@ -93,14 +94,21 @@ _DENIAL = re.compile(r"\b(den(?:y|ied|ies|ying|ial)|reject\w*|refus\w*|dismiss\w
 
 _REPORTING = re.compile(r"\b(sa(?:y|ys|id|ying)|told|tells?|according to|stated?|states|announc\w+|claim\w*|alleg\w+|"
                         r"accus\w+|den(?:y|ied|ies)|admit\w*|insist\w*|argu\w+|warn(?:s|ed|ing)?\b|report\w*|"
-                        r"confirm\w*|believ\w+|expect\w*|estimat\w+|wrote|writes?|found|concluded)\b", re.I)
+                        r"confirm\w*|believ\w+|expect\w*|estimat\w+|wrote|writes?|found|concluded|blam\w+|show(?:s|ed|n)?|"
+                        r"cit(?:e|es|ed|ing))\b", re.I)
 
 
-def _drops_speaker(sentence: str, evidence: str) -> bool:
+_QUOTED = re.compile(r"[\"“]([^\"”]+)[\"”]")
+
+
+def _drops_speaker(sentence: str, evidence: str, checked: bool = False) -> bool:
     """A claim the passage reports as someone's ("Ostberg said it planned a study", a quotation), stated
     as plain fact: the evidence sentence it comes from has a reporting verb and the answer has none.
-    (A backstop for what the parse misses: it does not know a speaker's own act, attribution.own_act.)
-    A bare name or figure (an answer's lead, under four words) states no claim."""
+    A backstop for what the claim check cannot see: the words of a quotation retold without quotes or
+    speaker always count; otherwise the evidence sentence must report someone's claim in the parse (not
+    "X reported a loss", the narrator's account of an act), and `checked` (the claim check matched every
+    claim of the answer and compared its source) settles it. A bare name or figure (an answer's lead,
+    under four words) states no claim."""
     if len(words(sentence)) < 4 or _REPORTING.search(sentence):
         return False
     mine = set(content_terms(sentence))
@@ -109,7 +117,13 @@ def _drops_speaker(sentence: str, evidence: str) -> bool:
         n = len(mine & set(content_terms(evidence[s:e])))
         if n > overlap:
             best, overlap = evidence[s:e], n
-    return overlap >= 0.6 * max(len(mine), 1) and bool(_REPORTING.search(best))
+    if overlap < 0.6 * max(len(mine), 1) or not _REPORTING.search(best):
+        return False
+    for q in _QUOTED.findall(best):
+        said = set(content_terms(q))
+        if len(said) >= 2 and len(said & mine) >= min(2, len(said)) and '"' not in sentence and "“" not in sentence:
+            return True  # a speaker's words retold as the answer's own
+    return not checked and attribution.reports_claim(best)
 
 
 def _negation_count(text: str, denials: bool = False) -> int:

@@ -134,3 +134,86 @@ def test_a_speakers_own_uncontested_act_may_lose_its_source_in_the_claim_check()
 def test_the_gate_rejects_opposites_and_claims_that_lose_their_source(sentence, passage, kind):
     sup = support(sentence, passage)
     assert not sup.supported() and sup.structure.startswith(kind), sup
+
+
+# ---------------------------------------------------------------- negation polarity, one act at a time, framing
+@pytest.mark.parametrize("sentence, passage", [
+    ("Walter Brandt has pleaded guilty.", "Walter Brandt, who resigned in April, has pleaded not guilty."),
+    ("The university said material had left the laboratory.",
+     "The project was suspended. The university said no material had left the laboratory."),
+    ("Pellham was aware of injuries linked to the problem.",
+     "Pellham recalled 48,000 SUVs. Pellham was not aware of any injuries linked to the problem."),
+])
+def test_a_negation_the_passage_has_may_not_be_dropped(sentence, passage):
+    sup = support(sentence, passage)
+    assert not sup.supported() and "negations" in (set(sup.missing) | {sup.structure}), sup
+
+
+@pytest.mark.parametrize("sentence, passage", [
+    ("Alibaba denied accessing the models.", "Alibaba did not access the models, it said."),  # a denial carries it
+    ("Lindqvist said the figure was not a like-for-like comparison.",
+     "Lindqvist said the figure was not a like-for-like comparison."),
+    ("The union did not say how many workers were brought in.",
+     "The union did not say how many workers were brought in, but not only crane operators."),
+])
+def test_a_negation_kept_or_carried_by_a_denial_is_not_dropped(sentence, passage):
+    v = judge(sentence, passage)
+    assert v.kind != "negations", v
+
+
+def test_a_swap_in_one_act_is_not_excused_by_another_act_with_the_same_people():
+    sup = support("Northwind Holdings appointed Tom Ferris as chief financial officer, replacing Grace Amadi.",
+                  "Northwind Holdings appointed Grace Amadi as chief financial officer, effective May 1, "
+                  "replacing Tom Ferris. Ferris had been CFO for six years.")
+    assert not sup.supported() and sup.structure == "role_swap", sup
+
+
+def test_an_allegation_whose_speaker_the_parse_lost_is_still_not_a_fact():
+    sup = support("Crestline Homes offered Marisol Ortega a campaign donation in exchange for her vote.",
+                  "A Halden city councilwoman, Marisol Ortega, alleged on Tuesday that a developer, Crestline Homes, "
+                  "had offered her a campaign donation in exchange for her vote.")
+    assert not sup.supported() and sup.structure.startswith("attribution"), sup
+
+
+@pytest.mark.parametrize("sentence, passage", [
+    # the narrator's account of an act: "reported a loss" reports no one's claim
+    ("Halvorsen Lines had a quarterly loss of $22 million.",
+     "Halvorsen Shipping's container subsidiary, Halvorsen Lines, reported a quarterly loss of $22 million."),
+    # the answer retells the narrator's part of the sentence, not the quotation
+    ("Morrow Insurance rejected a $3.2 billion takeover offer from Castellan Group on Monday.",
+     "Morrow Insurance rejected a $3.2 billion takeover offer from rival Castellan Group on Monday, saying it "
+     "\"significantly undervalues\" the company."),
+    # the answer keeps the attribution with a verb the backstop now knows
+    ("A faulty software update was blamed by Sablewood Bank for the outage on Monday.",
+     "An outage at Sablewood Bank left customers unable to use its app on Monday, the bank said, blaming a faulty "
+     "software update."),
+])
+def test_the_reporters_own_framing_may_be_retold(sentence, passage):
+    sup = support(sentence, passage)
+    assert sup.supported(), sup
+
+
+@pytest.mark.parametrize("sentence, passage", [
+    # a speaker's words retold as the answer's own
+    ("Tom Ferris is leaving to pursue other opportunities.",
+     "Northwind appointed Grace Amadi as CFO, replacing Tom Ferris, who the company said was leaving to "
+     "\"pursue other opportunities.\""),
+    # a speaker's own act, retold without the speaker: the gate keeps "X said" (the mutation self-test's rule)
+    ("It delivered 41,200 vehicles between July and September.",
+     "Kestrel Motors said it delivered 41,200 vehicles between July and September."),
+    ("A faulty software update knocked out Sablewood Bank's app on Monday.",
+     "An outage at Sablewood Bank left customers unable to use its app on Monday, the bank said, blaming a faulty "
+     "software update."),
+])
+def test_a_dropped_speaker_is_still_rejected(sentence, passage):
+    sup = support(sentence, passage)
+    assert not sup.supported() and sup.structure.startswith("attribution"), sup
+
+
+def test_locate_takes_the_sentence_with_a_figure_as_a_whole_number():
+    from rag.attribution import locate
+
+    passage = ("Moderna's revenues fell. Profit for the fourth quarter was $1.5bn. "
+               "For the full year of 2023, Moderna expects Spikevax to have sales of $5bn. Moderna makes vaccines.")
+    got = locate("Moderna reported a fourth-quarter profit and guided for sales of $5bn in 2023.", passage)
+    assert "sales of $5bn" in got, got

@@ -30,12 +30,13 @@ from dataclasses import dataclass
 from .. import nlp
 from ..text import names
 from .align import MIN_COVERAGE, PARAPHRASE, Embed, Sims, coverage, locate, recall, sentence_similarity
-from .claims import claims_check, contested, own_act
+from .claims import claims_check, contested, own_act, reports_claim
 from .facts import hard_facts_check, missing_names
-from .scope import entities_check, quantifiers_check, times_check, words_check
+from .scope import entities_check, negation_check, quantifiers_check, times_check, words_check
 
 MIN_RECALL = 0.7  # the lexical check's threshold (citations.MIN_SUPPORT)
-__all__ = ["MIN_RECALL", "Sims", "Verdict", "contested", "judge", "locate", "missing_names", "own_act"]
+__all__ = ["MIN_RECALL", "Sims", "Verdict", "contested", "judge", "locate", "missing_names", "own_act",
+           "reports_claim"]
 # A news dateline ("CANBERRA - ", "LONDON (Reuters) — ") the parser would read as the sentence's subject.
 _DATELINE = re.compile(r"(?:^|(?<=\n))[A-Z][A-Z.'-]+(?:[ ,]+[A-Z][A-Z.'-]+)*(?:\s*\([^)\n]{1,30}\))?\s+[-–—]+\s+")
 _ENTITY_LABELS = {"ORG", "PERSON", "GPE", "NORP", "PRODUCT", "FAC", "LOC", "EVENT", "WORK_OF_ART", "LAW"}
@@ -49,6 +50,7 @@ class Verdict:
     #            attribution | stance | modality | unsupported
     aligned: bool = False  # a claim of the sentence matched one of the passage (source, stance, roles)
     coverage: float = 0.0  # share of the sentence's content words found in the passage, synonyms included
+    every_claim: bool = False  # every claim of the sentence matched one of the passage and kept its source
 
 
 def judge(sentence: str, passage: str, *, embed: Embed | None = None, min_recall: float = MIN_RECALL,
@@ -71,22 +73,23 @@ def judge(sentence: str, passage: str, *, embed: Embed | None = None, min_recall
     if structure and not structure[0]:
         return Verdict(False, structure[2], structure[1])
     aligned = bool(structure)
-    for check in (quantifiers_check, times_check, entities_check, words_check):
+    every = aligned and all(c in structure[4] for c in s.claims if c.predicate)
+    for check in (quantifiers_check, times_check, entities_check, negation_check, words_check):
         bad = bad or check(sentence, passage, s, p, aligned)
     if bad:
         return Verdict(False, bad[1], bad[0], aligned)
     rec = recall(sentence, passage, s, p, aligned)
     cov = coverage(s, p, sims, aligned)
     if rec >= min_recall:
-        return Verdict(True, f"{rec:.0%} of its words are in the passage", "ok", aligned, cov)
+        return Verdict(True, f"{rec:.0%} of its words are in the passage", "ok", aligned, cov, every)
     if aligned and cov >= MIN_COVERAGE:
         return Verdict(True, f"its claims align with the passage; {cov:.0%} of its words, synonyms included",
-                       "ok", aligned, cov)
+                       "ok", aligned, cov, every)
     if embed and cov >= MIN_COVERAGE - 0.1 and (sim := sentence_similarity(sentence, passage, sims)) >= PARAPHRASE:
         # nothing contradicts and the whole sentence says what a span of the passage says: a reworded claim
         return Verdict(True, f"a paraphrase of the passage (similarity {sim:.2f}, {cov:.0%} of its words)",
-                       "ok", True, cov)
+                       "ok", True, cov, every)
     why = "its claims align but " if aligned else ""
     return Verdict(False, f"{why}only {max(rec, cov):.0%} of its words are in the passage", "unsupported",
-                   aligned, cov)
+                   aligned, cov, every)
 

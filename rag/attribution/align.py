@@ -6,7 +6,7 @@ from collections import OrderedDict
 from typing import Callable
 
 from .. import lexicon, nlp
-from ..text import STOPWORDS, content_terms, sentence_spans, stem
+from ..text import STOPWORDS, content_terms, numbers, sentence_spans, stem
 
 MIN_COVERAGE = 0.6  # share of content words aligned (lexically or as synonyms) when the claims align
 SYNONYM = 0.62  # cosine of two words' vectors above which they may stand for each other
@@ -102,23 +102,37 @@ class Sims:
 
 
 
-def locate(sentence: str, passage: str, most: int = 3) -> str:
-    """The passage sentences a sentence draws on, in passage order: the one with most of its content words,
-    then (up to `most`) any other that brings in two more of them (or one more figure) - one more word is as
-    likely a name borrowed from elsewhere as a second source. Checks run against these, not against everything the
-    passage says elsewhere: a whole article contains "not", "increase" and most names."""
+def locate(sentence: str, passage: str, most: int = 3, embed: Embed | None = None) -> str:
+    """The passage sentences a sentence draws on, in passage order. Checks run against these, not against
+    everything the passage says elsewhere: a whole article contains "not", "increase" and most names.
+
+    The first is the one that shares most of the sentence's content words (a figure counts twice: numbers
+    are rarely borrowed from elsewhere), plus, with `embed`, its vector's cosine with the sentence's (a
+    paraphrase shares meaning more than words). Then (up to `most`) any other that brings in two more of
+    them, or one more figure, and shares at least two with the sentence: one more word alone is as likely
+    a name borrowed from elsewhere as a second source."""
     spans = sentence_spans(passage)
     if len(spans) <= 1:
         return passage
-    mine = set(content_terms(sentence))
-    terms = [set(content_terms(passage[a:b])) & mine for a, b in spans]
-    chosen: list[int] = []
-    have: set[str] = set()
-    while len(chosen) < min(most, len(spans)):
-        gain, i = max((len(t - have), -abs(i - chosen[0]) if chosen else 0, i) for i, t in enumerate(terms)
-                      if i not in chosen)[0::2]
-        if chosen and gain < 2 and not (gain == 1 and any(w[:1].isdigit() for w in terms[i] - have)):
-            break  # one more word counts when it is a figure: numbers are rarely borrowed from elsewhere
+    # figures as whole numbers ("1.5bn" is 1.5, not the words "1" and "5bn"), words as stems
+    terms_of = lambda text: ({t for t in content_terms(text) if not t[:1].isdigit()}  # noqa: E731
+                             | {"#" + n for n in numbers(text) if n[:1].isdigit()})
+    mine = terms_of(sentence)
+    terms = [terms_of(passage[a:b]) & mine for a, b in spans]
+    weight = lambda ts: sum(2 if t[:1] == "#" else 1 for t in ts)  # noqa: E731
+    cos = [0.0] * len(spans)
+    if embed and mine:
+        v = Sims(embed).vectors([sentence] + [passage[a:b] for a, b in spans])
+        cos = [float(x) for x in v[1:] @ v[0]]
+    total = max(weight(mine), 1)
+    first = max(range(len(spans)), key=lambda i: (weight(terms[i]) / total + cos[i], -i))
+    chosen, have = [first], set(terms[first])
+    while len(chosen) < most:
+        options = [(weight(t - have), -abs(i - first), i) for i, t in enumerate(terms)
+                   if i not in chosen and len(t) >= 2]
+        gain, _, i = max(options, default=(0, 0, -1))
+        if gain < 2:
+            break
         chosen.append(i)
         have |= terms[i]
     chosen.sort()

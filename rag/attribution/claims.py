@@ -13,6 +13,7 @@ from .align import ARG_SYNONYM, SYNONYM, Sims
 
 _PRONOUNS = {"it", "its", "they", "them", "their", "he", "him", "his", "she", "her", "we", "us", "our", "i", "you",
              "which", "who", "that", "this", "these", "those", "one", "company", "firm", "group"}
+_DESCRIPTIONS = {"company", "firm", "group"}  # in _PRONOUNS: they stand for a name the sentence may give
 _PLAN_LIKE = {"plan", "expect"}
 # Sources that are the outlet itself: its own narration is the narrator's.
 _NARRATOR = {"article", "author", "writer", "piece", "story", "column", "columnist", "analysis", "editorial",
@@ -39,10 +40,12 @@ _DEONTIC = {"should", "must"}
 
 
 def claims_check(s: nlp.Analysis, p: nlp.Analysis, sims: "Sims", disputed: bool | None = None):
-    """(True, ...) when some sentence claim matches a passage claim and none contradicts one;
+    """(True, "ok", "", matched, sourced) when some sentence claim matches a passage claim and none contradicts
+    one (`matched`: the sentence's claims that did, `sourced`: those that kept the passage claim's source);
     (False, kind, reason) on a contradiction; None when no claim could be matched either way."""
     matched = False
     ok_claims = set()  # the sentence's claims (as analysed) that matched one of the passage's
+    sourced = set()  # ... and kept its source: both the narrator's, or both someone's (not an own act retold)
     s_claims, p_claims = _narrated(s.claims), _narrated(p.claims)
     disputed = contested(p) if disputed is None else disputed or contested(p)
     hedged = _dropped_hedge(s, p)
@@ -65,6 +68,7 @@ def claims_check(s: nlp.Analysis, p: nlp.Analysis, sims: "Sims", disputed: bool 
             matched = matched or bool(same)
             if same:
                 ok_claims.add(original)
+                sourced.add(original)
             continue
         cands = []
         for pc in p_claims:
@@ -77,7 +81,9 @@ def claims_check(s: nlp.Analysis, p: nlp.Analysis, sims: "Sims", disputed: bool 
             if not ((pred and (subj or obj or crossed or (subj is None and obj is None))) or (subj and obj)):
                 continue
             problems = _compare(sc, pc, sims, disputed)
-            score = (not problems, bool(pred) + bool(subj) + bool(obj) + 2 * bool(_same(sc.source, pc.source, sims)))
+            # the claim with the same predicate first: who did what is compared on one act, and another
+            # claim with the same participants ("replacing Tom Ferris") does not excuse a swap in it
+            score = (bool(pred), not problems, bool(subj) + bool(obj) + 2 * bool(_same(sc.source, pc.source, sims)))
             cands.append((score, problems, pc))
         if not cands:
             continue
@@ -87,7 +93,9 @@ def claims_check(s: nlp.Analysis, p: nlp.Analysis, sims: "Sims", disputed: bool 
             return False, kind, why
         matched = True
         ok_claims.add(original)
-    return (True, "ok", "", ok_claims) if matched else None
+        if bool(sc.source) == bool(best[2].source):
+            sourced.add(original)
+    return (True, "ok", "", ok_claims, sourced) if matched else None
 
 
 def _dropped_hedge(s: nlp.Analysis, p: nlp.Analysis) -> str:
@@ -134,9 +142,25 @@ def own_act(pc: nlp.Claim, sims: "Sims", contested: bool) -> bool:
     Solvane, the companies announced"): a plain reporting verb, the speaker (or a pronoun for it) as the
     actor, no hedge or modality, and nobody in the passage denying or disputing it. Such a claim may be
     retold as fact; a claim about another party, a product's powers or a cause keeps its source."""
-    if contested or pc.cue not in _NEUTRAL_CUES or pc.modality or pc.negated or pc.source == "unnamed":
+    if contested or pc.cue not in _NEUTRAL_CUES or pc.modality or pc.negated or pc.source in ("", "unnamed"):
         return False
-    return pc.subject in ("it", "they", "we") or bool(pc.subject) and _same_source(pc.subject, pc.source, sims)
+    if pc.subject in _PRONOUNS and pc.subject not in _DESCRIPTIONS:
+        return pc.subject in ("it", "they", "we", "he", "she")  # not "who", "which": they stand for someone else
+    # the actor named and the speaker described ("Orsolya agreed to sell ..., the companies said"), not the
+    # reverse: a common noun as the actor ("no material had left") is not the speaker
+    same = _same(pc.subject, pc.source, sims)
+    return bool(same) or (sims.is_name(pc.subject) and not sims.is_name(pc.source))
+
+
+def reports_claim(text: str) -> bool:
+    """The text gives someone's claim (a reporting verb with a clause, "according to", a hedge), not only
+    the narrator's account of an act ("X reported a loss", "Y announced its results")."""
+    a = nlp.analyze(text)
+    if any((c.source or c.cue) and c.predicate and c.predicate != c.cue for c in _narrated(a.claims)):
+        return True
+    # a reporting verb the parse made no claim of: a report, unless it has a noun as its object
+    return any(t.lemma in nlp.STANCE and t.pos == "VERB" and not any(u.head == i and u.dep == "dobj" for u in a.tokens)
+               for i, t in enumerate(a.tokens))
 
 
 def contested(p: nlp.Analysis) -> bool:
@@ -167,7 +191,11 @@ def _compare(sc: nlp.Claim, pc: nlp.Claim, sims: "Sims", contested: bool = False
     # The passage states it as fact and the sentence has its own actor report it ("X admitted to Y" for
     # "X pleaded guilty to Y") or hedges it ("was acknowledged as"): no source is changed or lost.
     self_report = not pc.source and sc.source and (sc.source == "unnamed" or _same(sc.source, sc.subject, sims))
-    if plan_like and not (sc.source and pc.source and _same(sc.source, pc.source, sims) is False):
+    if not (sc.source or sc.cue) and pc.cue and not pc.source and not plan_like:
+        # the passage's claim has a cue whose speaker the parse lost ("A councilwoman, X, alleged that ..."):
+        # still someone's claim, not the narrator's
+        out.append(("attribution", f"stated as fact, but the passage reports it as a claim ({pc.cue})"))
+    elif plan_like and not (sc.source and pc.source and _same(sc.source, pc.source, sims) is False):
         pass  # "X plans to Y" retold as "X will Y", "aiming to": a question of modality, compared below
     elif sc.source != pc.source and not (sc.source and pc.source and _same_source(sc.source, pc.source, sims)):
         if not sc.source and pc.source and own_act(pc, sims, contested):

@@ -109,3 +109,43 @@ def words_check(sentence, passage, s, p, aligned):
         if w in lexicon.CLOSED_WORDS and t.pos != "PROPN" and t.text.lower() not in quantity_words:
             return "detail", f"{t.text!r} is not in the passage"
     return None
+
+
+_NEGATORS = {"not", "n't", "never", "no", "nor"}
+# Verbs and prepositions that carry a negation over what they govern ("denied accessing", "failed to file").
+_NEGATING = {"deny", "reject", "refuse", "decline", "fail", "dispute", "avoid", "lack", "without", "rule", "dismiss",
+             "rebut", "refute", "unable", "stop", "halt", "cease", "prevent", "bar", "ban", "reverse", "drop", "abandon"}
+
+
+def negation_check(sentence, passage, s, p, aligned):
+    """A negation of the passage dropped: the word it negates ("pleaded not guilty", "no material had left")
+    stands in the sentence with no negation over it (inserted negations are the hard rule's)."""
+    toks = p.tokens
+    for i, t in enumerate(toks):
+        if t.text.lower() not in _NEGATORS or t.head == i:
+            continue
+        if i + 1 < len(toks) and toks[i + 1].text.lower() in ("only", "just", "least"):
+            continue  # "not only ... but", "not least": no negation of a claim
+        head = toks[t.head]
+        if head.lemma == "be":  # "was not aware": the negated word is the complement
+            head = next((u for u in toks if u.head == t.head and u.dep in ("acomp", "attr")), head)
+        if head.pos not in CONTENT_POS or head.lemma in STOPWORDS:
+            continue
+        hits = [j for j, u in enumerate(s.tokens) if u.lemma == head.lemma and u.pos == head.pos]
+        if hits and not any(_negated(s, j) for j in hits):
+            return "negations", f"the passage says {t.text!r} of {head.text!r}; the sentence drops the negation"
+    return None
+
+
+def _negated(a: nlp.Analysis, j: int) -> bool:
+    """A negation over token j: on it or on a word it depends on, or a negating word above it."""
+    seen = set()
+    while j not in seen:
+        seen.add(j)
+        if a.tokens[j].lemma in _NEGATING:
+            return True
+        if any(u.head == j and k != j and (u.text.lower() in _NEGATORS or u.lemma in _NEGATING)
+               for k, u in enumerate(a.tokens)):
+            return True
+        j = a.tokens[j].head
+    return False
