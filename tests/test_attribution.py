@@ -217,3 +217,32 @@ def test_locate_takes_the_sentence_with_a_figure_as_a_whole_number():
                "For the full year of 2023, Moderna expects Spikevax to have sales of $5bn. Moderna makes vaccines.")
     got = locate("Moderna reported a fourth-quarter profit and guided for sales of $5bn in 2023.", passage)
     assert "sales of $5bn" in got, got
+
+
+@pytest.mark.parametrize("sentence, passage", [
+    ("Lumora Labs says its new battery cell could reduce EV charging times by 50%, a claim not yet independently "
+     "checked.", "Lumora Labs said its new battery cell could cut electric-vehicle charging times by half, though "
+     "the claim has not been independently verified."),  # two claims someone said are not one claim
+    ("The Supreme Court of Velmora will hear the ministry's appeal over the Eastline rail contract.",
+     "The Supreme Court of Velmora agreed on Monday to hear an appeal by the ministry over the Eastline rail "
+     "contract."),  # an act agreed to is a "will"
+    ("Sablewood Bank said hackers got at customers' names and email addresses, though not their passwords.",
+     "Sablewood Bank said hackers had accessed the names and email addresses of customers, but no passwords."),
+    ("Senator Ada Kowalczyk said she would back the bill only if it includes money for rural broadband.",
+     "Senator Ada Kowalczyk said she would vote against the bill unless it includes money for rural broadband."),
+    ("Researchers said the test detected 71 out of every 100 early-stage cancers in a study of 1,900 patients.",
+     "Researchers said the test detected 71% of early-stage cancers in a study of 1,900 patients."),
+])
+def test_modality_negation_and_quantifier_paraphrases_are_accepted(sentence, passage, embed):
+    sup = support(sentence, passage, embed=embed)
+    assert sup.supported(), sup
+
+
+@pytest.mark.parametrize("sentence, passage, kind", [
+    ("The court heard the appeal.", "The court agreed to hear the appeal.", "modality"),  # agreed to is not done
+    ("Kowalczyk said she would back the bill only if it includes money for broadband.",
+     "Kowalczyk said she would back the bill, which includes money for broadband.", "quantifier"),  # a new condition
+])
+def test_an_agreement_is_not_an_act_and_only_needs_a_condition(sentence, passage, kind):
+    sup = support(sentence, passage)
+    assert not sup.supported() and kind in (sup.structure, *sup.missing), sup

@@ -47,6 +47,7 @@ def claims_check(s: nlp.Analysis, p: nlp.Analysis, sims: "Sims", disputed: bool 
     ok_claims = set()  # the sentence's claims (as analysed) that matched one of the passage's
     sourced = set()  # ... and kept its source: both the narrator's, or both someone's (not an own act retold)
     s_claims, p_claims = _narrated(s.claims), _narrated(p.claims)
+    committed = _committed(s, s_claims) | _committed(p, p_claims)
     disputed = contested(p) if disputed is None else disputed or contested(p)
     hedged = _dropped_hedge(s, p)
     if hedged:
@@ -80,7 +81,7 @@ def claims_check(s: nlp.Analysis, p: nlp.Analysis, sims: "Sims", disputed: bool 
                 _same(sc.subject, pc.source, sims) or _same(sc.source, pc.subject, sims)
             if not ((pred and (subj or obj or crossed or (subj is None and obj is None))) or (subj and obj)):
                 continue
-            problems = _compare(sc, pc, sims, disputed)
+            problems = _compare(sc, pc, sims, disputed, committed)
             # the claim with the same predicate first: who did what is compared on one act, and another
             # claim with the same participants ("replacing Tom Ferris") does not excuse a swap in it
             score = (bool(pred), not problems, bool(subj) + bool(obj) + 2 * bool(_same(sc.source, pc.source, sims)))
@@ -116,6 +117,21 @@ def _narrated(claims) -> list[nlp.Claim]:
             c.source.split()[-1] in _NARRATOR else c for c in claims]
 
 
+# Verbs that commit their subject to an act ("agreed to hear", "voted to raise"): the act is as certain as a "will".
+# "refused to hear" is decided too: compared with "agreed to hear" as the same modality, and as opposites.
+_COMMIT = {"agree", "decide", "vote", "pledge", "promise", "vow", "commit", "resolve", "undertake", "refuse", "decline"}
+
+
+def _committed(a: nlp.Analysis, claims: list[nlp.Claim]) -> set[nlp.Claim]:
+    """The claims whose act is committed to ("the court agreed to hear the appeal")."""
+    acts = set()
+    for t in a.tokens:
+        if t.dep == "xcomp" and a.tokens[t.head].lemma in _COMMIT and t.pos in ("VERB", "AUX"):
+            acts.add((t.lemma, next((s for s, e in a.sentences if s <= t.start < e), -1)))
+    return {c for c in claims if not c.modality and (c.predicate.split()[:1] or [""])[0] and
+            (c.predicate.split()[0], c.start) in acts}
+
+
 def _same_source(a: str, b: str, sims: "Sims") -> bool:
     """Two speakers may be one: equal or aliased names, or a description ("the club", "the developer") for a
     name, unless the passage itself gives that description a say of its own ("analysts said ...")."""
@@ -129,8 +145,9 @@ def _same_source(a: str, b: str, sims: "Sims") -> bool:
 
 
 def _cue_match(sc: nlp.Claim, pc: nlp.Claim) -> bool:
-    """A claim retold through its cue ("a charge X denied" / "X rejects it") has the predicate of what it refers to."""
-    return bool(sc.cue and sc.cue == pc.cue)
+    """A claim retold through its cue ("a charge X denied" / "X rejects it") has the predicate of what it refers to;
+    a plain "said" is no such cue (two claims someone said are not one claim)."""
+    return bool(sc.cue and sc.cue == pc.cue and sc.cue not in _NEUTRAL_CUES)
 
 
 # Reporting verbs that only pass on what the speaker did ("announced", "said"), not a judgement ("claimed").
@@ -169,7 +186,8 @@ def contested(p: nlp.Analysis) -> bool:
                for c in p.claims)
 
 
-def _compare(sc: nlp.Claim, pc: nlp.Claim, sims: "Sims", contested: bool = False) -> list[tuple[str, str]]:
+def _compare(sc: nlp.Claim, pc: nlp.Claim, sims: "Sims", contested: bool = False,
+             committed: set = frozenset()) -> list[tuple[str, str]]:
     out = []
     who = lambda x: x or "the narrator"  # noqa: E731
     for role, mine in (("subject", sc.subject), ("object", sc.object)):
@@ -223,9 +241,12 @@ def _compare(sc: nlp.Claim, pc: nlp.Claim, sims: "Sims", contested: bool = False
                               f"the sentence says {_verb(ss)}"))
     if sn != pn:
         out.append(("negations", f"negation changed: the passage {'denies' if pn else 'affirms'} {pc.predicate!r}"))
-    if not _modality_ok(sc.modality, pc.modality):
-        out.append(("modality", f"modality changed: the passage says {pc.modality or 'it happened'!r}, "
-                                f"the sentence {sc.modality or 'that it happened'!r}"))
+    # an act agreed to is as certain as a "will" ("agreed to hear" = "will hear"), not as one done
+    mine = sc.modality or (("will" if pc.modality in _FUTURE else "agrees") if sc in committed else "")
+    theirs = pc.modality or (("will" if sc.modality in _FUTURE else "agrees") if pc in committed else "")
+    if not _modality_ok(mine, theirs):
+        out.append(("modality", f"modality changed: the passage says {theirs or 'it happened'!r}, "
+                                f"the sentence {mine or 'that it happened'!r}"))
     return out
 
 

@@ -42,6 +42,10 @@ def hard_facts_check(sentence, passage, s, p, aligned, whole: str = ""):
     neg = facts["negations"] - ev["negations"]
     if neg and aligned:  # "did not" retold as "denied" (or back) is fine once the claims align
         neg -= {"not", "n't", "denied", "denies", "deny", "never"}
+    if neg and ev["negations"] - {"denied", "denies", "deny"}:
+        # one negator for another ("though not their passwords" for "but no passwords"): a polarity, compared
+        # per claim by the claim check and counted by the gate (citations.support), not a word to copy
+        neg -= {"not", "n't", "no", "never", "none", "nothing", "neither", "nor", "nobody"}
     if neg:
         return "negations", f"negations not in the passage: {', '.join(sorted(neg))}"
     return None

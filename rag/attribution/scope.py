@@ -16,6 +16,7 @@ _SAME_QUANTIFIER = [{"whole", "entire", "complete", "full"}, {"every", "each"}, 
                     {"mostly", "majority", "most"}]
 # Limits on a number the passage may set, which "only" would contradict ("at least 40" is not "only 40").
 _BOUND = re.compile(r"\b(?:at least|more than|over|up to|about|around|nearly|almost|some|roughly|upward of)\s+$", re.I)
+_CONDITION = re.compile(r"\b(?:if|unless|provided|depends?|depending|dependent|conditional|subject to|only when)\b", re.I)
 _NUMBER_WORDS = {"two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "dozen"}
 _SCOPE_LABELS = {"ORG", "PERSON", "GPE", "LOC", "FAC", "PRODUCT"}
 
@@ -25,13 +26,21 @@ def quantifiers_check(sentence, passage, s, p, aligned):
     for group in _SAME_QUANTIFIER:
         if group & have:
             have |= group
+    if "all" in have:
+        have |= {"every", "each"}  # "every one of the 430 pupils" for "all 430 pupils"
     added = set()
     toks = s.tokens
+    in_figure = {i for i, t in enumerate(toks) for q in s.quantities if q.start <= t.start < q.end}
+    conditional = bool(_CONDITION.search(passage))
     for i, t in enumerate(toks):
         w = t.text.lower()
-        if w not in STRICT_QUANTIFIERS or w in have:
-            continue
+        if w not in STRICT_QUANTIFIERS or w in have or i in in_figure:
+            continue  # a quantifier inside a figure ("71 out of every 100") is the figure's, compared as one
         nxt = toks[i + 1].text.lower() if i + 1 < len(toks) else ""
+        if w == "only" and nxt in ("if", "unless", "when", "after", "once") and conditional:
+            continue  # "only if" restates the passage's condition ("unless", "depends on"), it adds none
+        if w == "most" and i and toks[i - 1].text.lower() == "the":
+            continue  # "the most the club has paid": a superlative, not a share
         if w in ("all", "both") and nxt and (nxt in have and (nxt.isdigit() or nxt in _NUMBER_WORDS)):
             continue  # "all three executives" for "three executives"
         if w == "only" and re.match(r"\d", nxt) and nxt in have:
