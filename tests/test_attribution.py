@@ -246,3 +246,11 @@ def test_modality_negation_and_quantifier_paraphrases_are_accepted(sentence, pas
 def test_an_agreement_is_not_an_act_and_only_needs_a_condition(sentence, passage, kind):
     sup = support(sentence, passage)
     assert not sup.supported() and kind in (sup.structure, *sup.missing), sup
+
+
+def test_a_relative_clause_inside_an_admission_describes_someone_and_keeps_the_narrators_word():
+    sup = support("An Australian has admitted to manslaughter in the death of an American who fell from a Sydney "
+                  "clifftop that was known as a gay meeting place.",
+                  "CANBERRA - An Australian pleaded guilty on Thursday to manslaughter in the death of an American who "
+                  "fell from a Sydney clifftop that was known as a gay meeting place.")
+    assert sup.supported(), sup

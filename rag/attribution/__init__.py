@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from .. import nlp
 from ..text import names
-from .align import MIN_COVERAGE, PARAPHRASE, Embed, Sims, coverage, locate, recall, sentence_similarity
+from .align import MIN_COVERAGE, PARAPHRASE, PARAPHRASE_COVERAGE, Embed, Sims, coverage, locate, recall, sentence_similarity
 from .claims import claims_check, contested, own_act, reports_claim
 from .facts import hard_facts_check, missing_names
 from .scope import entities_check, negation_check, quantifiers_check, times_check, words_check
@@ -85,7 +85,7 @@ def judge(sentence: str, passage: str, *, embed: Embed | None = None, min_recall
     if aligned and cov >= MIN_COVERAGE:
         return Verdict(True, f"its claims align with the passage; {cov:.0%} of its words, synonyms included",
                        "ok", aligned, cov, every)
-    if embed and cov >= MIN_COVERAGE - 0.1 and (sim := sentence_similarity(sentence, passage, sims)) >= PARAPHRASE:
+    if embed and cov >= PARAPHRASE_COVERAGE and (sim := sentence_similarity(sentence, passage, sims)) >= PARAPHRASE:
         # nothing contradicts and the whole sentence says what a span of the passage says: a reworded claim
         return Verdict(True, f"a paraphrase of the passage (similarity {sim:.2f}, {cov:.0%} of its words)",
                        "ok", True, cov, every)

@@ -208,7 +208,10 @@ def _compare(sc: nlp.Claim, pc: nlp.Claim, sims: "Sims", contested: bool = False
     plan_like = sc.stance in _PLAN_LIKE or pc.stance in _PLAN_LIKE
     # The passage states it as fact and the sentence has its own actor report it ("X admitted to Y" for
     # "X pleaded guilty to Y") or hedges it ("was acknowledged as"): no source is changed or lost.
-    self_report = not pc.source and sc.source and (sc.source == "unnamed" or _same(sc.source, sc.subject, sims))
+    # A relative clause inside what a speaker admits or says ("... the death of an American who fell from a
+    # cliff") describes someone; what the passage's narrator says of them stays the narrator's.
+    self_report = not pc.source and sc.source and (sc.source == "unnamed" or _same(sc.source, sc.subject, sims)
+                                                   or (sc.subject or sc.object) in ("who", "which", "that"))
     if not (sc.source or sc.cue) and pc.cue and not pc.source and not plan_like:
         # the passage's claim has a cue whose speaker the parse lost ("A councilwoman, X, alleged that ..."):
         # still someone's claim, not the narrator's
