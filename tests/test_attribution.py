@@ -254,3 +254,12 @@ def test_a_relative_clause_inside_an_admission_describes_someone_and_keeps_the_n
                   "CANBERRA - An Australian pleaded guilty on Thursday to manslaughter in the death of an American who "
                   "fell from a Sydney clifftop that was known as a gay meeting place.")
     assert sup.supported(), sup
+
+
+def test_an_opposite_elsewhere_in_the_evidence_does_not_contradict_a_word():
+    passage = ("On the eve of the anniversary, activists poured paint on the road outside the embassy. "
+               "Police arrived on Friday morning and cleared the road.")
+    assert support("On the evening before the anniversary, activists poured paint on the road outside the embassy.",
+                   passage).supported()
+    sup = support("Police arrived on Friday evening and cleared the road.", passage)
+    assert not sup.supported() and sup.structure == "antonym", sup

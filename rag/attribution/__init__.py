@@ -62,8 +62,11 @@ def judge(sentence: str, passage: str, *, embed: Embed | None = None, min_recall
     s, p = nlp.analyze(sentence), nlp.analyze(_DATELINE.sub(lambda m: " " * len(m.group()), passage))
     sims = Sims(embed, {e.norm for a in (s, p) for e in a.entities if e.label in _ENTITY_LABELS}
                  | names(sentence) | names(passage), {c.source for c in p.claims if c.source and not c.source.istitle()})
+    # the words the claim check may compare by vector: predicates and the heads of who does what
+    sims.prefetch(w.split()[-1] if i else w.split()[0] for a in (s, p) for c in a.claims
+                  for i, w in enumerate((c.predicate, c.subject, c.object, c.source)) if w)
     bad = hard_facts_check(sentence, passage, s, p, False, context)
-    structure = claims_check(s, p, sims, contested(nlp.analyze(context)) if context else None)
+    structure = claims_check(s, p, sims, (lambda: contested(nlp.analyze(context))) if context else None)
     if bad and bad[0] == "negations" and structure and structure[0] and structure[3] and all(
             c in structure[3] for c in s.claims if c.negated or c.stance in ("deny", "not_assert")):
         # "did not" retold as "denied" (or back): every negated claim of the sentence matched one of the passage

@@ -90,6 +90,12 @@ class Sims:
         with self._lock:
             return np.stack([self._vectors[w] for w in words])
 
+    def prefetch(self, words) -> None:
+        """Embed these words in one call (one model run instead of one per comparison)."""
+        words = [w for w in dict.fromkeys(words) if w]
+        if self.embed and words:
+            self.vectors(words)
+
     def same_word(self, a: str, b: str, threshold: float) -> bool:
         if a == b or stem(a) == stem(b):
             return True
@@ -111,8 +117,8 @@ def locate(sentence: str, passage: str, most: int = 3, embed: Embed | None = Non
     everything the passage says elsewhere: a whole article contains "not", "increase" and most names.
 
     The first is the one that shares most of the sentence's content words (a figure counts twice: numbers
-    are rarely borrowed from elsewhere), plus, with `embed`, its vector's cosine with the sentence's (a
-    paraphrase shares meaning more than words). Then (up to `most`) any other that brings in two more of
+    are rarely borrowed from elsewhere), plus, with `embed` and when none shares half of them, its vector's
+    cosine with the sentence's (a paraphrase shares meaning more than words). Then (up to `most`) any other that brings in two more of
     them, or one more figure, and shares at least two with the sentence: one more word alone is as likely
     a name borrowed from elsewhere as a second source."""
     spans = sentence_spans(passage)
@@ -125,10 +131,11 @@ def locate(sentence: str, passage: str, most: int = 3, embed: Embed | None = Non
     terms = [terms_of(passage[a:b]) & mine for a, b in spans]
     weight = lambda ts: sum(2 if t[:1] == "#" else 1 for t in ts)  # noqa: E731
     cos = [0.0] * len(spans)
-    if embed and mine:
+    total = max(weight(mine), 1)
+    if embed and mine and max(weight(t) for t in terms) < 0.5 * total:
+        # a paraphrase shares few words with any sentence: meaning picks the first (an embedding costs ~5 ms)
         v = Sims(embed).vectors([sentence] + [passage[a:b] for a, b in spans])
         cos = [float(x) for x in v[1:] @ v[0]]
-    total = max(weight(mine), 1)
     first = max(range(len(spans)), key=lambda i: (weight(terms[i]) / total + cos[i], -i))
     chosen, have = [first], set(terms[first])
     while len(chosen) < most:

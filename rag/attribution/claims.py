@@ -6,6 +6,7 @@ participants); a contradiction is reported only against that claim.
 from __future__ import annotations
 
 import dataclasses
+from typing import Callable
 
 from .. import lexicon, nlp
 from ..text import stem
@@ -39,16 +40,22 @@ _POSSIBLE = {"may", "might", "could", "can"}
 _DEONTIC = {"should", "must"}
 
 
-def claims_check(s: nlp.Analysis, p: nlp.Analysis, sims: "Sims", disputed: bool | None = None):
+def claims_check(s: nlp.Analysis, p: nlp.Analysis, sims: "Sims", disputed: Callable[[], bool] | None = None):
     """(True, "ok", "", matched, sourced) when some sentence claim matches a passage claim and none contradicts
     one (`matched`: the sentence's claims that did, `sourced`: those that kept the passage claim's source);
-    (False, kind, reason) on a contradiction; None when no claim could be matched either way."""
+    (False, kind, reason) on a contradiction; None when no claim could be matched either way.
+    `disputed()`: whether the wider text disputes a claim (asked only when it matters: it parses that text)."""
     matched = False
     ok_claims = set()  # the sentence's claims (as analysed) that matched one of the passage's
     sourced = set()  # ... and kept its source: both the narrator's, or both someone's (not an own act retold)
     s_claims, p_claims = _narrated(s.claims), _narrated(p.claims)
     committed = _committed(s, s_claims) | _committed(p, p_claims)
-    disputed = contested(p) if disputed is None else disputed or contested(p)
+    known: list[bool] = []
+
+    def is_disputed() -> bool:
+        if not known:
+            known.append(contested(p) or bool(disputed and disputed()))
+        return known[0]
     hedged = _dropped_hedge(s, p)
     if hedged:
         return False, "attribution", hedged
@@ -81,7 +88,7 @@ def claims_check(s: nlp.Analysis, p: nlp.Analysis, sims: "Sims", disputed: bool 
                 _same(sc.subject, pc.source, sims) or _same(sc.source, pc.subject, sims)
             if not ((pred and (subj or obj or crossed or (subj is None and obj is None))) or (subj and obj)):
                 continue
-            problems = _compare(sc, pc, sims, disputed, committed)
+            problems = _compare(sc, pc, sims, is_disputed, committed)
             # the claim with the same predicate first: who did what is compared on one act, and another
             # claim with the same participants ("replacing Tom Ferris") does not excuse a swap in it
             score = (bool(pred), not problems, bool(subj) + bool(obj) + 2 * bool(_same(sc.source, pc.source, sims)))
@@ -154,12 +161,14 @@ def _cue_match(sc: nlp.Claim, pc: nlp.Claim) -> bool:
 _NEUTRAL_CUES = {"say", "announce", "report", "state", "tell", "add", "note", "disclose", "reveal", "confirm"}
 
 
-def own_act(pc: nlp.Claim, sims: "Sims", contested: bool) -> bool:
+def own_act(pc: nlp.Claim, sims: "Sims", contested: "bool | Callable[[], bool]") -> bool:
     """The speaker reports its own act ("the league said it had fined the Hawks", "Brightwater agreed to buy
     Solvane, the companies announced"): a plain reporting verb, the speaker (or a pronoun for it) as the
     actor, no hedge or modality, and nobody in the passage denying or disputing it. Such a claim may be
     retold as fact; a claim about another party, a product's powers or a cause keeps its source."""
-    if contested or pc.cue not in _NEUTRAL_CUES or pc.modality or pc.negated or pc.source in ("", "unnamed"):
+    if pc.cue not in _NEUTRAL_CUES or pc.modality or pc.negated or pc.source in ("", "unnamed"):
+        return False
+    if contested() if callable(contested) else contested:
         return False
     if pc.subject in _PRONOUNS and pc.subject not in _DESCRIPTIONS:
         return pc.subject in ("it", "they", "we", "he", "she")  # not "who", "which": they stand for someone else
@@ -186,7 +195,7 @@ def contested(p: nlp.Analysis) -> bool:
                for c in p.claims)
 
 
-def _compare(sc: nlp.Claim, pc: nlp.Claim, sims: "Sims", contested: bool = False,
+def _compare(sc: nlp.Claim, pc: nlp.Claim, sims: "Sims", contested: "bool | Callable[[], bool]" = False,
              committed: set = frozenset()) -> list[tuple[str, str]]:
     out = []
     who = lambda x: x or "the narrator"  # noqa: E731

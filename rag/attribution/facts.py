@@ -12,13 +12,15 @@ def missing_names(sentence: str, passage: str, s: nlp.Analysis | None = None, p:
     the same word, corporate-form words ("Alibaba Group" = "Alibaba"), a country for its demonym ("U.K." =
     "British"), an acronym spelled by the passage's words ("IP" = intellectual property), a sentence-initial
     word the tagger reads as a common word ("Building such models ..."). Any other name is new."""
-    s = s or nlp.analyze(sentence)
-    p = p or nlp.analyze(passage)
     ev_lower = passage.lower().replace("’", "'")
     ev_countries = {lexicon.country_of(w) for w in re.findall(r"[\w.']+", passage)} - {""}
-    return sorted(n for n in hard_facts(sentence)["names"] - nlp.CORPORATE
-                  if not re.search(r"(?<!\w)" + re.escape(n) + r"(?!\w)", ev_lower)
-                  and lexicon.country_of(n) not in ev_countries and not _not_a_name(n, s) and not _acronym_of(n, p))
+    left = [n for n in hard_facts(sentence)["names"] - nlp.CORPORATE
+            if not re.search(r"(?<!\w)" + re.escape(n) + r"(?!\w)", ev_lower) and lexicon.country_of(n) not in ev_countries]
+    if not left:
+        return []  # the common case, with no parse of the passage (a few ms each)
+    s = s or nlp.analyze(sentence)
+    p = p or nlp.analyze(passage)
+    return sorted(n for n in left if not _not_a_name(n, s) and not _acronym_of(n, p))
 
 
 def hard_facts_check(sentence, passage, s, p, aligned, whole: str = ""):

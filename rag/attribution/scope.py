@@ -101,23 +101,38 @@ _KIN = {"NOUN": {"NOUN", "VERB"}, "VERB": {"VERB", "NOUN"}, "ADJ": {"ADJ", "ADV"
 
 def words_check(sentence, passage, s, p, aligned):
     have = {t.lemma for t in p.tokens} | {t.text.lower() for t in p.tokens}
-    theirs = [(t.lemma, t.text.lower(), t.pos) for t in p.tokens if t.pos in CONTENT_POS]
+    theirs = [(j, t.lemma, t.text.lower(), t.pos) for j, t in enumerate(p.tokens) if t.pos in CONTENT_POS]
     quantity_words = {w for q in s.quantities for w in re.findall(r"[a-z]+", q.text.lower())}
-    for t in s.tokens:
+    for i, t in enumerate(s.tokens):
         w = t.lemma
         if t.pos not in CONTENT_POS or w in have or t.text.lower() in have:
             continue
         kin = _KIN.get(t.pos, {t.pos})
-        for lemma, text, pos in theirs:
+        for j, lemma, text, pos in theirs:
             if pos not in kin:
                 continue
             listed = any(b in lexicon.ANTONYMS.get(a, ()) for a in (w, t.text.lower()) for b in (lemma, text))
             # a negative prefix makes opposites of adjectives and adverbs only ("disclose" is not "close")
-            if listed or (t.pos in ("ADJ", "ADV") and pos in ("ADJ", "ADV") and lexicon.opposite(w, lemma)):
+            if (listed or (t.pos in ("ADJ", "ADV") and pos in ("ADJ", "ADV") and lexicon.opposite(w, lemma))) \
+                    and _same_context(s, i, p, j):
                 return "antonym", f"{t.text!r} contradicts the passage's {text!r}"
         if w in lexicon.CLOSED_WORDS and t.pos != "PROPN" and t.text.lower() not in quantity_words:
             return "detail", f"{t.text!r} is not in the passage"
     return None
+
+
+def _same_context(s: nlp.Analysis, i: int, p: nlp.Analysis, j: int, span: int = 4) -> bool:
+    """The two words stand in the same place: they share a content word within `span` words, or a head.
+    "Sales decreased in March" contradicts "sales increased in March"; an
+    "evening" in one clause does not contradict a "morning" in another sentence of the evidence."""
+    def around(a: nlp.Analysis, k: int) -> set[str]:
+        toks = a.tokens
+        start, end = next(((x, y) for x, y in a.sentences if x <= toks[k].start < y), (0, len(a.text)))
+        near = {toks[m].lemma for m in range(max(0, k - span), min(len(toks), k + span + 1))
+                if m != k and start <= toks[m].start < end and toks[m].pos in CONTENT_POS and toks[m].lemma not in STOPWORDS}
+        head = toks[toks[k].head]
+        return near | ({head.lemma} if toks[k].head != k and head.lemma not in STOPWORDS else set())
+    return bool(around(s, i) & around(p, j))
 
 
 _NEGATORS = {"not", "n't", "never", "no", "nor"}
