@@ -23,7 +23,7 @@ from .nlp import Analysis, analyze_many, normalize_name
 from .text import STOPWORDS, content_terms, stem, words
 from .understand import HOLDS, PERSON_NOUNS, Asked
 
-VERSION = 6  # part of the store fingerprint: a change here re-analyses the corpus
+VERSION = 7  # part of the store fingerprint: a change here re-analyses the corpus
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _CAP_RUN = re.compile(r"(?<![\w'’])(?:[A-Z][\w'’.-]*[a-z0-9][\w'’-]*|[A-Z]{2,})(?:\s+(?:of\s+|de\s+|van\s+)?[A-Z][\w'’-]+)*"
                       r"(?:\s\d{1,2}[A-Za-z]?\b(?![,.]\d))?")
@@ -135,9 +135,11 @@ def _facts(a: Analysis, published: str) -> ArticleFacts:
         for m in _CAP_RUN.finditer(a.text, s, e):
             if m.start() < filed or any(p <= m.start() < q for p, q in taken):
                 continue
-            first = not re.search(r"\w", a.text[s:m.start()])
+            first = not re.search(r"\w", a.text[filed:m.start()])  # the first word after a dateline too
             if first and not proper.get(m.start()) and m.group().split()[0].casefold() not in known:
                 continue  # a sentence's first word is capitalised anyway; a name the article uses is still one
+            if all(w.casefold() in _NUMBER_WORDS or w.casefold() in STOPWORDS for w in m.group().split()):
+                continue  # "Eleven beaches ...", "The ...": capitalised, but no name
             names.add(("NAME", normalize_name(m.group())))
             spans.add(("NAME", m.start(), m.end()))
         years = {t.year for t in times if t.year and not t.quarter} | {t.year_end for t in times if t.year_end}
@@ -289,6 +291,9 @@ _DIM_UNITS = {k: re.compile(v, re.I) for k, v in {
 
 
 _FIGURES = {"number", "money", "percent"}
+_NUMBER_WORDS = set("""one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen
+    seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million billion
+    dozens hundreds thousands millions first second third fourth fifth half both""".split())
 _MODEL = re.compile(r"\b[A-Z][\w-]*\s\d{1,2}[A-Za-z]?\b(?![,.]\d|\s*(?:%|percent|million|billion))")
 # what "how many people" may be counted as (general English nouns for people)
 _HUMAN = {stem(w) for w in """people person persons customers users players members workers residents voters

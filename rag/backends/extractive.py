@@ -92,6 +92,10 @@ class Extractive(Backend):
         fits = _fits(req, cands)
         yes_no = req.asked is not None and req.asked.kind == "yesno"
         factoid = req.asked is not None and req.asked.factoid
+        # "originally" / "now": the oldest or the newest of the retrieved coverage
+        dates = sorted(h.chunk.published for h in req.hits if h.chunk.published)
+        when = "" if req.asked is None or not dates else dates[0] if req.asked.earliest else \
+            dates[-1] if req.asked.latest else ""
         who = req.asked is not None and req.asked.kind == "person_or_org"
         for c, v in zip(cands, vectors):
             c.vector = v
@@ -103,7 +107,8 @@ class Extractive(Backend):
             c.score = (0.5 * c.sim + 0.3 * c.match + 0.1 * prior + 0.1 * min(1.0, c.novelty / 0.5)
                        + (0.15 if c.typed and want.answer_type != "open" else 0.0)
                        - (0.05 if fits[id(c)].weak else 0.0)
-                       + (0.1 if (yes_no or who) and _states(req, c) else 0.0))  # "led by Helen Mabry" for "who led"
+                       + (0.1 if (yes_no or who) and _states(req, c) else 0.0)  # "led by Helen Mabry" for "who led"
+                       + (0.1 if when and req.hits[c.passage - 1].chunk.published == when else 0.0))
         cands.sort(key=lambda c: -c.score)
         # What the question pins down (its year, quarter, names, the kind of answer) is a hard
         # constraint: a sentence about another year or without a name for "who" is not an answer.
