@@ -240,6 +240,18 @@ def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, ar
             other = _referent(art, sent)
             if other and not _related(key, other) and key not in other and other not in key:
                 return Fit(False, "entity", f"is about {other}, not {e.text}", tuple(sorted(about)))
+    # "When will Estmark join?" is not answered by "Taurica and Ostrel joined on Thursday": the sentence's
+    # claim with the asked predicate has another actor, and the asked one is not in it
+    if asked.claim and asked.claim[1] and asked.entities:
+        pred, subj = asked.claim[0].split()[0], asked.claim[1]
+        # the question's subject is one of its names ("Estmark"), and the sentence's is another name
+        named = [e for e in asked.entities if set(subj.split()) <= set(_strip_years(e.norm).split())]
+        if named and pred not in ("be", "have", "do", "say") and not _names_it(subj, own_text, sent):
+            other = next((su for p, su, *_ in sent.claims if p.split()[0] == pred and su and su not in _PRONOUN_SUBJECTS
+                          and not _related(su, subj) and su not in subj and subj not in su
+                          and any(_related(n, su) or su in n or n in su for _, n in sent.names)), "")
+            if other:
+                return Fit(False, "entity", f"says {other} did it, not {named[0].text}", tuple(sorted(about)))
     if asked.term:
         # "What is meant by AI nationalism?": a sentence about a neighbouring subject defines nothing
         wanted = set(content_terms(asked.term))
@@ -317,6 +329,7 @@ def _kind_in_text(kind: str, sentence: str, asked: Asked) -> bool:
 _VERSION = re.compile(r"\d{1,4}[a-z]?|[ivx]{1,4}|mk\s?\d+|mark\s\w+")
 
 
+_PRONOUN_SUBJECTS = {"it", "he", "she", "they", "we", "i", "you", "which", "who", "that", "this"}
 _REFERS = re.compile(r"^[\"“]?(?:It|Its|They|Their|He|His|She|Her|The (?:company|firm|group|carmaker|maker|chain))\b")
 
 

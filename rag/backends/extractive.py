@@ -220,7 +220,7 @@ _LEGACY = {"number": "amount", "money": "amount", "percent": "amount", "date": "
 
 
 _SPAN_LABELS = {"person_or_org": {"PERSON", "ORG", "NAME"}, "name": {"PERSON", "ORG", "PRODUCT", "WORK_OF_ART", "EVENT",
-                "LAW", "NAME"}, "place": {"GPE", "LOC", "FAC"}, "date": {"DATE"}, "number": {"CARDINAL", "QUANTITY"},
+                "LAW", "NAME"}, "place": {"GPE", "LOC", "FAC"}, "date": {"DATE"}, "number": {"CARDINAL", "QUANTITY", "PERCENT", "MONEY"},
                 "money": {"MONEY"}, "percent": {"PERCENT"}}
 
 
@@ -256,6 +256,8 @@ def _answer_span(req: Request, c: Candidate) -> str:
             return ""
         pieces = [dist[0][1:]]
     s, e = pieces[0]
+    if asked.kind in ("number", "money", "percent"):
+        s, e = _with_unit(text, s, e, shown_end)
     piece = text[s:e].strip(" ,;:")
     if c.shown.startswith(piece) or len(piece.split()) > 8:
         return ""  # the sentence already says it first
@@ -286,6 +288,28 @@ def _polar(req: Request, chosen: list[Candidate]) -> list[Candidate]:
             req.notes.append(f"lead: {doc}\t{c.start}\t{lead}")
             return [c] + [o for o in chosen if o is not c]
     return chosen
+
+
+_APPROX = re.compile(r"(?:about|around|nearly|almost|roughly|some|over|under|more than|less than|at least|up to|"
+                     r"only|just)\s+$", re.I)
+_UNIT = re.compile(r"(?:-[a-z]+|\s+(?![a-z]*ly\b)[a-z][a-z-]*)(?<!\bof)")
+
+
+_NOT_UNITS = {"already", "each", "apiece", "more", "less", "ago", "later", "earlier", "higher", "lower", "up", "down",
+              "times", "percent", "and", "or", "to"}
+
+
+def _with_unit(text: str, s: int, e: int, limit: int) -> tuple[int, int]:
+    """A figure with what it counts and how sure it is ("about 25 minutes", "13-day"), verbatim: "25"
+    alone says little."""
+    m = _APPROX.search(text, max(0, s - 14), s)
+    if m and m.end() == s:
+        s = m.start()
+    u = _UNIT.match(text, e, limit)
+    money = re.search(r"[$€£¥%]|\b(?:percent|million|billion|trillion)\b", text[s:e], re.I)
+    if u and not money and u.group().strip(" -").lower() not in STOPWORDS | _NOT_UNITS:
+        e = u.end()
+    return s, e
 
 
 def _fits(req: Request, cands: list[Candidate]) -> dict:
