@@ -196,9 +196,11 @@ def _shape(fused: dict[int, float], chunks: list[Chunk], asked) -> None:
     article was published."""
     names = [n for n in (re.sub(r"\s+", " ", _YEAR.sub(" ", e.norm)).strip() for e in asked.entities) if n]
     newest = max((chunks[i].published for i in fused), default="") if asked.latest else ""
-    # the oldest coverage of what is asked about (its names), not the oldest article in the pool
-    about = [i for i in fused if chunks[i].published and all(n in f"{chunks[i].title} {chunks[i].text}".casefold()
-                                                             for n in names)]
+    # the oldest coverage of what is asked about (its names, or else the ten best passages), not the
+    # oldest article in the pool
+    top = sorted(fused, key=lambda i: -fused[i])[:10]
+    about = [i for i in (fused if names else top) if chunks[i].published
+             and all(n in f"{chunks[i].title} {chunks[i].text}".casefold() for n in names)]
     oldest = min((chunks[i].published for i in about), default="") if getattr(asked, "earliest", False) else ""
     for i in fused:
         c = chunks[i]

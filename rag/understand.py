@@ -60,7 +60,7 @@ _AUX = {"be", "do", "have", "can", "could", "will", "would", "should", "may", "m
         "is", "are", "was", "were", "am", "does", "did", "has", "had"}  # lemmas and forms: "Has" may lemmatise as "has"
 _LEAD = re.compile(r"^\s*(?:and|but|so|also|then|ok(?:ay)?|well)\b[\s,]*", re.I)
 # "originally", "when it was announced", "at the start": the oldest coverage of the thing wins
-_EARLIEST = re.compile(r"\b(originally|initially|at first|at the (?:start|outset|beginning)|to begin with|"
+_EARLIEST = re.compile(r"\b(originally|initially|at first|at the (?:start|outset|beginning)(?! of)|to begin with|"
                        r"first (?:announced?|promised?|planned?|said|estimated?|expected|meant|supposed|set)|"
                        r"when (?:it|they|he|she|the \w+) (?:was |were )?(?:first )?(?:announced|unveiled|launched|"
                        r"approved|proposed|gave the go-ahead|announced it|unveiled it|approved it))\b", re.I)
@@ -140,8 +140,8 @@ def understand(question: str) -> Asked:
     claim = (main.predicate, main.subject, main.object, main.negated) if main is not None else ()
     term = _term(q) if kind == "definition" else ""
     return Asked(kind=kind, years=frozenset(years), quarters=frozenset(quarters), entities=ents, side=side,
-                 ordinal=ordinal, latest=bool(_LATEST.search(q)) and not _EARLIEST.search(q),
-                 earliest=bool(_EARLIEST.search(q)), plural=plural, noun=noun,
+                 ordinal=ordinal, latest=bool(_LATEST.search(q)) and not _earliest(q, kind),
+                 earliest=_earliest(q, kind), plural=plural, noun=noun,
                  measure=measure, dimension=dimension, claim=claim, term=term)
 
 
@@ -162,6 +162,13 @@ def _term(q: str) -> str:
         if m and m.group(1).strip():
             return m.group(1).strip(" ,.?!")
     return ""
+
+
+def _earliest(q: str, kind: str) -> bool:
+    """The question asks about the first state of something ("what did they originally plan"), not
+    compares with it ("why does it fly less than first promised") or asks why it changed."""
+    m = _EARLIEST.search(q)
+    return bool(m) and kind not in ("reason", "process") and not re.search(r"\bthan\b", q[:m.start()], re.I)
 
 
 def _side(toks, ents: tuple[Entity, ...], kind: str) -> tuple[Entity, ...]:
