@@ -17,6 +17,7 @@ import json
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import cached_property
 
 from .lexicon import country_of
 from .nlp import Analysis, analyze_many, normalize_name
@@ -59,9 +60,13 @@ class ArticleFacts:
     year: int | None  # the article's published year
     sentences: tuple[SentenceFacts, ...]
 
+    @cached_property
+    def starts(self) -> list[int]:
+        return [s.start for s in self.sentences]
+
     def at(self, start: int) -> tuple[SentenceFacts | None, SentenceFacts | None]:
         """(the sentence holding offset `start`, the sentence before it)."""
-        i = bisect_right([s.start for s in self.sentences], start) - 1
+        i = bisect_right(self.starts, start) - 1
         if i < 0 or start >= self.sentences[i].end:
             return None, None
         return self.sentences[i], self.sentences[i - 1] if i > 0 else None
@@ -340,7 +345,8 @@ def _names_it(key: str, text: str, sent: SentenceFacts) -> bool:
 def _referent(art: ArticleFacts, sent: SentenceFacts) -> str:
     """What a pronoun opening `sent` most likely refers to: the first person or organisation named in the
     sentence before it, or the one before that ("" when neither names one)."""
-    i = next((k for k, s in enumerate(art.sentences) if s.start == sent.start), None)
+    k = bisect_right(art.starts, sent.start) - 1
+    i = k if k >= 0 and art.sentences[k].start == sent.start else None
     for s in (art.sentences[k] for k in (i - 1, i - 2) if i is not None and k >= 0):
         for label, x, y in s.spans:
             if label in ("PERSON", "ORG", "NAME"):

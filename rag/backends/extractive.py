@@ -15,6 +15,7 @@ selection; the composition part (spans, reasons, trimming) is the candidate to s
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Iterator
@@ -77,7 +78,7 @@ class Extractive(Backend):
         if want.task_request or _unknown_subject(req):
             req.notes.append("refused: a request or a subject the coverage never mentions")
             return []
-        cands = _candidates(req)
+        cands, short = _candidates(req)
         if not cands:
             req.notes.append("refused: no candidate sentences")
             return []
@@ -112,7 +113,7 @@ class Extractive(Backend):
         cands.sort(key=lambda c: -c.score)
         # What the question pins down (its year, quarter, names, the kind of answer) is a hard
         # constraint: a sentence about another year or without a name for "who" is not an answer.
-        everyone = cands + [c for c in _candidates(req, minor=True) if word_count(c.text) < 6]
+        everyone = cands + short
         misfits = [c for c in cands if not fits[id(c)].ok]
         cands = [c for c in cands if fits[id(c)].ok]
         for c in misfits[:5]:
@@ -338,30 +339,37 @@ def _say_what_is_covered(req: Request, misfits: list[Candidate], fits: dict) -> 
         req.notes.append(f"notice: The closest coverage {fits[id(close)].reason}.")
 
 
-def _candidates(req: Request, minor: bool = False) -> list[Candidate]:
-    """The statements of the passages; with `minor`, the short ones too ("Vesper said that was
-    deliberate."), which only ever continue a chosen sentence."""
+def _candidates(req: Request) -> tuple[list[Candidate], list[Candidate]]:
+    """The statements of the passages, and the short ones ("Vesper said that was deliberate."), which
+    only ever continue a chosen sentence."""
     seen = set()
-    out = []
+    out, minor = [], []
     term = req.asked.term.casefold() if req.asked is not None and getattr(req.asked, "term", "") else ""
     for i, hit in enumerate(req.hits, 1):
         ch = hit.chunk
         for s, e in sentence_spans(ch.text):
             text = ch.text[s:e]
             key = (ch.doc_id, ch.start + s)
-            # a sentence addressed to an AI (planted instructions, role tags) is never an answer
-            ok = _is_statement(text) if not minor else _is_statement(text, 3)
-            # a term is often brought in by a rhetorical question: 'Will it accelerate the trend of "AI
-            # nationalism," where companies prioritize domestic partnerships?' defines it all the same
-            ok = ok or (not minor and term and text.rstrip().endswith("?") and term in text.casefold()
-                        and word_count(text) >= 8 and _prose(text))
-            if key in seen or not ok or aimed_at_model(text):
+            if key in seen:
                 continue
             seen.add(key)
-            out.append(Candidate(i, ch.start + s, ch.start + e, text, set(content_terms(text))))
-    return out
+            # a term is often brought in by a rhetorical question: 'Will it accelerate the trend of "AI
+            # nationalism," where companies prioritize domestic partnerships?' defines it all the same
+            full = _is_statement(text) or (term and text.rstrip().endswith("?") and term in text.casefold()
+                                           and word_count(text) >= 8 and _prose(text))
+            if not full and not _is_statement(text, 3):
+                continue
+            # a sentence addressed to an AI (planted instructions, role tags) is never an answer
+            if _aimed(text):
+                continue
+            (out if full else minor).append(Candidate(i, ch.start + s, ch.start + e, text, set(content_terms(text))))
+    return out, minor
 
 
+_aimed = lru_cache(maxsize=16384)(aimed_at_model)  # passages recur from question to question
+
+
+@lru_cache(maxsize=16384)
 def _is_statement(text: str, min_words: int = 6) -> bool:
     """Headings, headlines, questions and keyword lists are not answers."""
     return text.rstrip("\"'”’)").endswith((".", "!")) and word_count(text) >= min_words and _prose(text)
