@@ -295,7 +295,8 @@ def _asked(a) -> dict:
     if a is None:
         return {}
     return {"kind": a.kind, "years": sorted(a.years), "quarters": sorted([list(q) for q in a.quarters], key=str),
-            "entities": [e.text for e in a.entities], "ordinal": a.ordinal, "latest": a.latest}
+            "entities": [e.text for e in a.entities], "ordinal": a.ordinal, "latest": a.latest,
+            "earliest": a.earliest}
 
 
 def _passage(h: Hit) -> dict:

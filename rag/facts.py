@@ -17,13 +17,14 @@ import json
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import cached_property
 
 from .lexicon import country_of
 from .nlp import Analysis, analyze_many, normalize_name
 from .text import STOPWORDS, content_terms, stem, words
 from .understand import HOLDS, PERSON_NOUNS, Asked
 
-VERSION = 6  # part of the store fingerprint: a change here re-analyses the corpus
+VERSION = 7  # part of the store fingerprint: a change here re-analyses the corpus
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _CAP_RUN = re.compile(r"(?<![\w'’])(?:[A-Z][\w'’.-]*[a-z0-9][\w'’-]*|[A-Z]{2,})(?:\s+(?:of\s+|de\s+|van\s+)?[A-Z][\w'’-]+)*"
                       r"(?:\s\d{1,2}[A-Za-z]?\b(?![,.]\d))?")
@@ -59,9 +60,13 @@ class ArticleFacts:
     year: int | None  # the article's published year
     sentences: tuple[SentenceFacts, ...]
 
+    @cached_property
+    def starts(self) -> list[int]:
+        return [s.start for s in self.sentences]
+
     def at(self, start: int) -> tuple[SentenceFacts | None, SentenceFacts | None]:
         """(the sentence holding offset `start`, the sentence before it)."""
-        i = bisect_right([s.start for s in self.sentences], start) - 1
+        i = bisect_right(self.starts, start) - 1
         if i < 0 or start >= self.sentences[i].end:
             return None, None
         return self.sentences[i], self.sentences[i - 1] if i > 0 else None
@@ -135,9 +140,11 @@ def _facts(a: Analysis, published: str) -> ArticleFacts:
         for m in _CAP_RUN.finditer(a.text, s, e):
             if m.start() < filed or any(p <= m.start() < q for p, q in taken):
                 continue
-            first = not re.search(r"\w", a.text[s:m.start()])
+            first = not re.search(r"\w", a.text[filed:m.start()])  # the first word after a dateline too
             if first and not proper.get(m.start()) and m.group().split()[0].casefold() not in known:
                 continue  # a sentence's first word is capitalised anyway; a name the article uses is still one
+            if all(w.casefold() in _NUMBER_WORDS or w.casefold() in STOPWORDS for w in m.group().split()):
+                continue  # "Eleven beaches ...", "The ...": capitalised, but no name
             names.add(("NAME", normalize_name(m.group())))
             spans.add(("NAME", m.start(), m.end()))
         years = {t.year for t in times if t.year and not t.quarter} | {t.year_end for t in times if t.year_end}
@@ -238,6 +245,18 @@ def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, ar
             other = _referent(art, sent)
             if other and not _related(key, other) and key not in other and other not in key:
                 return Fit(False, "entity", f"is about {other}, not {e.text}", tuple(sorted(about)))
+    # "When will Estmark join?" is not answered by "Taurica and Ostrel joined on Thursday": the sentence's
+    # claim with the asked predicate has another actor, and the asked one is not in it
+    if asked.claim and asked.claim[1] and asked.entities:
+        pred, subj = asked.claim[0].split()[0], asked.claim[1]
+        # the question's subject is one of its names ("Estmark"), and the sentence's is another name
+        named = [e for e in asked.entities if set(subj.split()) <= set(_strip_years(e.norm).split())]
+        if named and pred not in ("be", "have", "do", "say") and not _names_it(subj, own_text, sent):
+            other = next((su for p, su, *_ in sent.claims if p.split()[0] == pred and su and su not in _PRONOUN_SUBJECTS
+                          and not _related(su, subj) and su not in subj and subj not in su
+                          and any(_related(n, su) or su in n or n in su for _, n in sent.names)), "")
+            if other:
+                return Fit(False, "entity", f"says {other} did it, not {named[0].text}", tuple(sorted(about)))
     if asked.term:
         # "What is meant by AI nationalism?": a sentence about a neighbouring subject defines nothing
         wanted = set(content_terms(asked.term))
@@ -297,6 +316,9 @@ _DIM_UNITS = {k: re.compile(v, re.I) for k, v in {
 
 
 _FIGURES = {"number", "money", "percent"}
+_NUMBER_WORDS = set("""one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen
+    seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million billion
+    dozens hundreds thousands millions first second third fourth fifth half both""".split())
 _MODEL = re.compile(r"\b[A-Z][\w-]*\s\d{1,2}[A-Za-z]?\b(?![,.]\d|\s*(?:%|percent|million|billion))")
 # what "how many people" may be counted as (general English nouns for people)
 _HUMAN = {stem(w) for w in """people person persons customers users players members workers residents voters
@@ -320,6 +342,7 @@ def _kind_in_text(kind: str, sentence: str, asked: Asked) -> bool:
 _VERSION = re.compile(r"\d{1,4}[a-z]?|[ivx]{1,4}|mk\s?\d+|mark\s\w+")
 
 
+_PRONOUN_SUBJECTS = {"it", "he", "she", "they", "we", "i", "you", "which", "who", "that", "this"}
 _REFERS = re.compile(r"^[\"“]?(?:It|Its|They|Their|He|His|She|Her|The (?:company|firm|group|carmaker|maker|chain))\b")
 
 
@@ -330,7 +353,8 @@ def _names_it(key: str, text: str, sent: SentenceFacts) -> bool:
 def _referent(art: ArticleFacts, sent: SentenceFacts) -> str:
     """What a pronoun opening `sent` most likely refers to: the first person or organisation named in the
     sentence before it, or the one before that ("" when neither names one)."""
-    i = next((k for k, s in enumerate(art.sentences) if s.start == sent.start), None)
+    k = bisect_right(art.starts, sent.start) - 1
+    i = k if k >= 0 and art.sentences[k].start == sent.start else None
     for s in (art.sentences[k] for k in (i - 1, i - 2) if i is not None and k >= 0):
         for label, x, y in s.spans:
             if label in ("PERSON", "ORG", "NAME"):

@@ -143,7 +143,7 @@ class Retriever:
     def search(self, query: str, top_k: int | None = None, embedding: list[float] | None = None,
                asked=None) -> list[Hit]:
         """The top_k passages by reciprocal-rank fusion of dense and BM25 rankings, shaped by what the
-        question pins down (`asked`, a rag.understand.Asked): its years, the names it asks about, "latest"."""
+        question pins down (`asked`, a rag.understand.Asked): its years, the names it asks about, "latest", "originally"."""
         self.refresh()
         index = self._index
         k = top_k or self.top_k
@@ -196,6 +196,12 @@ def _shape(fused: dict[int, float], chunks: list[Chunk], asked) -> None:
     article was published."""
     names = [n for n in (re.sub(r"\s+", " ", _YEAR.sub(" ", e.norm)).strip() for e in asked.entities) if n]
     newest = max((chunks[i].published for i in fused), default="") if asked.latest else ""
+    # the oldest coverage of what is asked about (its names, or else the ten best passages), not the
+    # oldest article in the pool
+    top = sorted(fused, key=lambda i: -fused[i])[:10]
+    about = [i for i in (fused if names else top) if chunks[i].published
+             and all(n in f"{chunks[i].title} {chunks[i].text}".casefold() for n in names)]
+    oldest = min((chunks[i].published for i in about), default="") if getattr(asked, "earliest", False) else ""
     for i in fused:
         c = chunks[i]
         bonus = 0.0
@@ -209,8 +215,12 @@ def _shape(fused: dict[int, float], chunks: list[Chunk], asked) -> None:
             bonus += 0.75 * shared if shared else -0.75 if years else 0.0
         if names:
             low = f"{c.title} {c.text}".casefold()
-            bonus += 0.5 * sum(n in low for n in names) / len(names)
+            # "Kessling-Askvik" is named by a passage about trains from Kessling to Askvik
+            bonus += 0.5 * sum(n in low or ("-" in n and all(p in low for p in n.split("-") if p))
+                               for n in names) / len(names)
         if newest and c.published == newest:
+            bonus += 0.5
+        if oldest and c.published == oldest:
             bonus += 0.5
         fused[i] += bonus * STEP
 
