@@ -23,7 +23,7 @@ from .citations import check_answer, split_cited, verify
 from .config import Settings
 from .embedding import Embedder
 from .errors import BackendError, BadQuestion, StoreMismatch
-from .facts import ArticleFacts, article_facts
+from .facts import ArticleFacts, article_facts, holds_kind
 from .ingest import fingerprint
 from .question import aimed_at_model, condense, for_log, parse_history, validate, validate_top_k
 from .retrieve import Retriever
@@ -186,13 +186,22 @@ class Explainer:
         t, stages["understand_ms"] = time.perf_counter(), (time.perf_counter() - t) * 1000
         emb = self.embedder.query(query)
         t, stages["embed_ms"] = time.perf_counter(), (time.perf_counter() - t) * 1000
-        hits = self.retriever.search(query, top_k, embedding=emb, asked=asked)
+        holds = self._holds(asked) if asked.factoid and asked.kind != "place" else None
+        hits = self.retriever.search(query, top_k, embedding=emb, asked=asked, holds=holds)
         stages["search_ms"] = (time.perf_counter() - t) * 1000
         lex = self.retriever.lexical
         top_idf = lex.idf("\x00")  # the idf of a term seen nowhere: an upper bound
         return Request(question=q, query=query, hits=hits, history=turns, query_embedding=emb,
                        idf=lambda t: lex.idf(t) if lex.knows(t) else top_idf, in_corpus=lex.knows,
                        asked=asked, article=self._article)
+
+    def _holds(self, asked):
+        """chunk -> whether one of its sentences holds an answer of the asked kind (from stored facts)."""
+        def holds(chunk) -> bool:
+            facts = self._article(chunk.doc_id)[1]
+            return facts is not None and any(chunk.start <= s.start < chunk.end and holds_kind(asked, s)
+                                             for s in facts.sentences)
+        return holds
 
     @staticmethod
     def _draft(backend: Backend, request: Request) -> str:

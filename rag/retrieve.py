@@ -141,9 +141,10 @@ class Retriever:
         return self._generation
 
     def search(self, query: str, top_k: int | None = None, embedding: list[float] | None = None,
-               asked=None) -> list[Hit]:
+               asked=None, holds=None) -> list[Hit]:
         """The top_k passages by reciprocal-rank fusion of dense and BM25 rankings, shaped by what the
-        question pins down (`asked`, a rag.understand.Asked): its years, the names it asks about, "latest", "originally"."""
+        question pins down (`asked`, a rag.understand.Asked): its years, the names it asks about, "latest",
+        "originally"; given `holds` (chunk -> whether it holds an answer of the asked kind), by that too."""
         self.refresh()
         index = self._index
         k = top_k or self.top_k
@@ -161,7 +162,7 @@ class Retriever:
             fused[i] += 1.0 / (RRF_K + rank + 1)
             lex_score[i] = s
         if asked is not None:
-            _shape(fused, index.chunks, asked)
+            _shape(fused, index.chunks, asked, holds)
         ranked = sorted(fused, key=lambda i: -fused[i])
         hits = [Hit(index.chunks[i], fused[i], dense_sim.get(i, 0.0), lex_score.get(i, 0.0))
                 for i in _diverse(ranked, index.chunks, k)]
@@ -189,7 +190,7 @@ _RELATIVE = {"last": -1, "previous": -1, "next": 1, "following": 1, "this": 0}
 STEP = 1.0 / (RRF_K + 1)  # what one first place in one ranking is worth
 
 
-def _shape(fused: dict[int, float], chunks: list[Chunk], asked) -> None:
+def _shape(fused: dict[int, float], chunks: list[Chunk], asked, holds=None) -> None:
     """Move passages about the question's year and names up, and those about other years down:
     "the 2021 final" must not be answered from the 2019 report because it ranks higher.
     A passage is about the years it names ("next year" read against its article's date) and the year its
@@ -218,6 +219,10 @@ def _shape(fused: dict[int, float], chunks: list[Chunk], asked) -> None:
             # "Kessling-Askvik" is named by a passage about trains from Kessling to Askvik
             bonus += 0.5 * sum(n in low or ("-" in n and all(p in low for p in n.split("-") if p))
                                for n in names) / len(names)
+        # "which scientist keeps being quoted": the passages quoting a person beat closer-worded ones
+        # that name only the council
+        if holds is not None and holds(c):
+            bonus += 0.5
         if newest and c.published == newest:
             bonus += 0.5
         if oldest and c.published == oldest:
