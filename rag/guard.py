@@ -2,8 +2,8 @@
 
 Security headers on every response, CORS for `/api` from the configured allow-list only, a request
 body cap and the per-client rate limit. Gradio's own CORS answer (it echoes any origin when the Host
-header is not localhost) is removed, so only the allow-list decides. Pure ASGI, so streamed answers
-pass through untouched.
+header is not localhost) is removed, so only the allow-list decides; the one file other sites load,
+`/embed.js`, is readable from any origin. Pure ASGI, so streamed answers pass through untouched.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import Headers, MutableHeaders
 
 from .config import Settings, parse_origins
+from .embed import SCRIPT_PATH
 from .limits import RateLimiter, client_key
 
 UPLOAD_PATH = "/gradio_api/upload"
@@ -50,6 +51,10 @@ class Guard:
         self.editor_headers = {**self.headers, "x-frame-options": "DENY",
                                "content-security-policy": content_security_policy(()).replace(
                                    "frame-ancestors 'self'", "frame-ancestors 'none'")}
+        # The embed script is loaded by the newsroom's pages with <script src>: other origins may load it
+        # (it is one public file, the same for everyone, sent without cookies).
+        self.public_headers = {**self.headers, "cross-origin-resource-policy": "cross-origin",
+                               "access-control-allow-origin": "*"}
 
     def allowed(self, origin: str | None) -> bool:
         # Exact match: browsers send origins normalised, the allow-list is normalised the same way.
@@ -66,7 +71,8 @@ class Guard:
         cors_origin = origin if api and self.allowed(origin) else None
         preflight = api and method == "OPTIONS" and "access-control-request-method" in headers
         editors = path == "/admin" or path.startswith("/admin/")
-        send = self._send(send, api, cors_origin, preflight, editors)
+        fixed = self.editor_headers if editors else self.public_headers if path == SCRIPT_PATH else self.headers
+        send = self._send(send, api, cors_origin, preflight, fixed)
 
         if preflight:
             if not cors_origin:
@@ -116,8 +122,7 @@ class Guard:
                 break
         return b"".join(chunks)
 
-    def _send(self, send, api: bool, cors_origin: str | None, preflight: bool, editors: bool = False):
-        fixed = self.editor_headers if editors else self.headers
+    def _send(self, send, api: bool, cors_origin: str | None, preflight: bool, fixed: dict):
 
         async def wrapped(message):
             if message["type"] == "http.response.start":

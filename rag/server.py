@@ -22,7 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import _offline  # noqa: F401
-from .config import Settings
+from .config import Settings, parse_origins
+from .embed import add_script_route, frame_head
 from .errors import BadQuestion, RagError
 from .explainer import Explainer
 from .analytics import QuestionLog, database_url
@@ -46,6 +47,10 @@ class AskRequest(BaseModel):
     history: list[dict[str, Any] | list[Any]] | None = Field(
         default=None, description='Earlier turns, oldest first: {"question", "answer"} objects, '
                                   '{"role", "content"} chat messages, or [question, answer] pairs.')
+    article: str = Field(default="",
+                         description="The story the question is asked from (its canonical URL or id), as an "
+                                     "embed's data-article: retrieval prefers it, and the notice says when the "
+                                     "answer also cites other articles. An unknown article is ignored.")
 
 
 class CitationOut(BaseModel):
@@ -123,7 +128,7 @@ def api_app(explainer: Explainer, settings: Settings, questions: QuestionLog | N
         if not gate.acquire(timeout=10):  # waiting requests hold threads the chat needs too: fail fast
             return _error(503, "The service is busy. Try again in a few seconds.", {"retry-after": "5"})
         try:
-            answer = explainer.ask(body.question, history=body.history)
+            answer = explainer.ask(body.question, history=body.history, prefer_doc=body.article)
         except BadQuestion as e:
             return _error(422, str(e))
         except RagError as e:
@@ -132,7 +137,7 @@ def api_app(explainer: Explainer, settings: Settings, questions: QuestionLog | N
         finally:
             gate.release()
         if questions:
-            questions.record(body.question, answer)
+            questions.record(body.question, answer, article=explainer.article_id(body.article))
         return answer.to_dict(trace=trace)
 
     @app.get("/health", tags=["api"], summary="Store and model state",
@@ -257,7 +262,9 @@ def create_app(settings: Settings | None = None, explainer: Explainer | None = N
     def embed_slash():
         return RedirectResponse("/embed/", status_code=307)
 
-    gr.mount_gradio_app(app, chat.blocks(embed=True), path="/embed", **page)
+    origins = parse_origins(settings.allowed_origins)
+    add_script_route(app, origins)  # /embed.js, before the chat's catch-all mount at /
+    gr.mount_gradio_app(app, chat.blocks(embed=True), path="/embed", **{**page, "head": HEAD + frame_head(origins)})
     gr.mount_gradio_app(app, chat.blocks(embed=False), path="/", **page)
     app.add_middleware(Guard, settings=settings, limiter=limiter)
     return app
