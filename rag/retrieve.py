@@ -141,10 +141,12 @@ class Retriever:
         return self._generation
 
     def search(self, query: str, top_k: int | None = None, embedding: list[float] | None = None,
-               asked=None, holds=None) -> list[Hit]:
+               asked=None, holds=None, prefer_doc: str = "") -> list[Hit]:
         """The top_k passages by reciprocal-rank fusion of dense and BM25 rankings, shaped by what the
         question pins down (`asked`, a rag.understand.Asked): its years, the names it asks about, "latest",
-        "originally"; given `holds` (chunk -> whether it holds an answer of the asked kind), by that too."""
+        "originally"; given `holds` (chunk -> whether it holds an answer of the asked kind), by that too.
+        `prefer_doc` (the story an embed sits in) moves that article's passages up by PREFER_DOC; other
+        articles stay in the running (the per-article cap still holds)."""
         self.refresh()
         index = self._index
         k = top_k or self.top_k
@@ -163,6 +165,9 @@ class Retriever:
             lex_score[i] = s
         if asked is not None:
             _shape(fused, index.chunks, asked, holds)
+        for i in fused if prefer_doc else ():
+            if index.chunks[i].doc_id == prefer_doc:
+                fused[i] += PREFER_DOC * STEP
         ranked = sorted(fused, key=lambda i: -fused[i])
         hits = [Hit(index.chunks[i], fused[i], dense_sim.get(i, 0.0), lex_score.get(i, 0.0))
                 for i in _diverse(ranked, index.chunks, k)]
@@ -188,6 +193,7 @@ def _with_countries(query: str) -> str:
 _REL_YEAR = re.compile(r"\b(last|next|previous|following|this)\s+year\b", re.I)
 _RELATIVE = {"last": -1, "previous": -1, "next": 1, "following": 1, "this": 0}
 STEP = 1.0 / (RRF_K + 1)  # what one first place in one ranking is worth
+PREFER_DOC = 0.5  # in STEPs: as much as naming the asked-about name, so a much better passage elsewhere still wins
 
 
 def _shape(fused: dict[int, float], chunks: list[Chunk], asked, holds=None) -> None:
