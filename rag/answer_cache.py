@@ -2,7 +2,7 @@
 
 Readers click the same example questions and ask the same things about a story; under load
 most requests repeat. An answer is a pure function of (question, conversation, passages asked
-for, backend, store generation), so it is reused for exactly that key and dropped as soon as an
+for, backend, the embed's story, store generation), so it is reused for exactly that key and dropped as soon as an
 ingest bumps the generation. Answers a model failure produced are never kept (the next request
 should try the model again).
 """
@@ -24,9 +24,10 @@ class AnswerCache:
         self.hits = self.misses = 0
 
     @staticmethod
-    def key(question: str, turns: list[Turn], top_k: int | None, backend: str) -> tuple:
-        # whitespace and case do not change what is asked; the conversation does
-        return (" ".join(question.split()).casefold(), tuple((t.question, t.answer) for t in turns), top_k, backend)
+    def key(question: str, turns: list[Turn], top_k: int | None, backend: str, scope: str = "") -> tuple:
+        # whitespace and case do not change what is asked; the conversation and the embed's story do
+        return (" ".join(question.split()).casefold(), tuple((t.question, t.answer) for t in turns), top_k, backend,
+                scope)
 
     def get(self, key: tuple, generation: int) -> Answer | None:
         if not self.size:

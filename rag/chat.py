@@ -120,9 +120,10 @@ class Chat:
             return
         msgs = session.messages + [_user(q), _bot(pending_html(turn=turn))]
         yield msgs, gr.skip(), "", session
+        story = self._story(request)
         try:
             answer = None
-            for ev in self.explainer.stream(q, history=session.history()):
+            for ev in self.explainer.stream(q, history=session.history(), prefer_doc=story):
                 if ev.kind == "final":
                     answer = ev.answer
                 else:  # only verified sentences (ev.answer) and a count: the model's draft never reaches the page
@@ -139,11 +140,27 @@ class Chat:
             yield self._settle(session, msgs[:-1] + [_bot(notice_html(note, turn))]), session.panel(), gr.skip(), session
             return
         msgs[-1] = _bot(answer_html(answer, turn))
-        answer_id = self.questions.record(q, answer) if self.questions else ""
+        answer_id = self.questions.record(q, answer, article=story) if self.questions else ""
         session.records[len(msgs) - 1] = Record(q, answer, turn, sources_html(answer, turn, self._article_text, q),
                                                 answer_id)
         msgs = self._settle(session, msgs)
         yield msgs, session.panel(), gr.skip(), session
+
+    def _story(self, request: gr.Request | None) -> str:
+        """The stored article the page's ?article= names (the embed's story), or "" (not scoped)."""
+        try:
+            ref = request.query_params.get("article", "") if request else ""
+        except AttributeError:  # a call without the page's request (gradio_client, tests)
+            ref = ""
+        return self.explainer.article_id(ref) if isinstance(ref, str) else ""
+
+    def story_examples(self, request: gr.Request):
+        """On page load: with ?article=, that story's example questions instead of the corpus's."""
+        story = self._story(request)
+        mine = self.explainer.examples(article=story) if story else []
+        if not mine or mine == self.examples:
+            return gr.skip()
+        return gr.Dataset(samples=[[q] for q in mine], visible=True)
 
     @staticmethod
     def _settle(session: Session, msgs: list[dict]) -> list[dict]:
@@ -208,6 +225,7 @@ class Chat:
             examples.click(lambda sample: sample[0], [examples], [box], api_visibility="private").then(
                 self.respond, [box, session], outputs, api_visibility="private", concurrency_limit=s.workers)
             chat.like(self.rate, [session], None, api_visibility="private")
+            demo.load(self.story_examples, None, [examples], api_visibility="private", show_progress="hidden")
             chat.clear(self.clear, None, [session, sources], api_visibility="private")
         demo.queue(max_size=s.queue_size, default_concurrency_limit=s.workers, api_open=False)
         return demo

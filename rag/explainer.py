@@ -23,10 +23,11 @@ from .citations import check_answer, split_cited, verify
 from .config import Settings
 from .embedding import Embedder
 from .errors import BackendError, BadQuestion, StoreMismatch
-from .facts import ArticleFacts, article_facts
+from .facts import ArticleFacts, article_facts, holds_kind
 from .ingest import fingerprint
 from .question import aimed_at_model, condense, for_log, parse_history, validate, validate_top_k
 from .retrieve import Retriever
+from .scope import resolve, story_examples, with_notice
 from .store import Store
 from .types import Answer, Citation, Hit, Trace, Turn
 from .understand import understand
@@ -80,15 +81,17 @@ class Explainer:
 
     # ------------------------------------------------------------------ asking
 
-    def ask(self, question, history=None, top_k: int | None = None) -> Answer:
-        """Answer one question; `history` holds previous turns (see question.parse_history)."""
+    def ask(self, question, history=None, top_k: int | None = None, prefer_doc: str = "") -> Answer:
+        """Answer one question; `history` holds previous turns (see question.parse_history). `prefer_doc`
+        (an article id or URL: the story an embed sits in) makes retrieval prefer that article, and the
+        answer says when it cites other coverage; a reference to no stored article is ignored."""
         final = None
-        for event in self.stream(question, history, top_k):
+        for event in self.stream(question, history, top_k, prefer_doc):
             if event.kind == "final":
                 final = event.answer
         return final
 
-    def stream(self, question, history=None, top_k: int | None = None) -> Iterator[Event]:
+    def stream(self, question, history=None, top_k: int | None = None, prefer_doc: str = "") -> Iterator[Event]:
         """Like `ask`, yielding progress and each verified sentence as the draft completes it, then the answer."""
         t0 = time.perf_counter()
         ms = lambda: (time.perf_counter() - t0) * 1000  # noqa: E731
@@ -106,8 +109,9 @@ class Explainer:
             answer = Answer(REFUSAL, refused=True, backend=self.backend.name, latency_ms=ms())
             yield Event("final", answer)
             return
-        key = self.answers.key(q, turns, top_k, self.backend.name)
         self.retriever.refresh()
+        doc = self.article_id(prefer_doc)
+        key = self.answers.key(q, turns, top_k, self.backend.name, doc)
         generation = self.retriever.generation
         cached = self.answers.get(key, generation)
         if cached is not None:
@@ -121,7 +125,7 @@ class Explainer:
         except BackendError as e:
             failure, query = e, condense(q, turns)
         stages: dict[str, float] = {}
-        request = self._request(q, turns, top_k, query=query, stages=stages)
+        request = self._request(q, turns, top_k, query=query, stages=stages, prefer_doc=doc)
         trace = Trace(query=query, passages=[_passage(h) for h in request.hits], asked=_asked(request.asked))
         trace.timings["retrieve"] = ms()
         trace.timings.update(stages)  # understand_ms, embed_ms, search_ms: durations, not offsets
@@ -167,6 +171,7 @@ class Explainer:
             answer.notice = covered[0]  # built from years in the coverage: no corpus or model text
         answer.trace = trace
         answer = self._gate(answer)
+        answer.notice = with_notice(answer, doc)
         if leads and not answer.refused:
             answer.lead = _lead(leads[0], answer)
         if shown:
@@ -178,7 +183,7 @@ class Explainer:
         yield Event("final", answer)
 
     def _request(self, q: str, turns: list[Turn], top_k: int | None, query: str | None = None,
-                 stages: dict | None = None) -> Request:
+                 stages: dict | None = None, prefer_doc: str = "") -> Request:
         query = condense(q, turns) if query is None else query
         stages = {} if stages is None else stages
         t = time.perf_counter()
@@ -186,13 +191,22 @@ class Explainer:
         t, stages["understand_ms"] = time.perf_counter(), (time.perf_counter() - t) * 1000
         emb = self.embedder.query(query)
         t, stages["embed_ms"] = time.perf_counter(), (time.perf_counter() - t) * 1000
-        hits = self.retriever.search(query, top_k, embedding=emb, asked=asked)
+        holds = self._holds(asked) if asked.factoid and asked.kind != "place" else None
+        hits = self.retriever.search(query, top_k, embedding=emb, asked=asked, holds=holds, prefer_doc=prefer_doc)
         stages["search_ms"] = (time.perf_counter() - t) * 1000
         lex = self.retriever.lexical
         top_idf = lex.idf("\x00")  # the idf of a term seen nowhere: an upper bound
         return Request(question=q, query=query, hits=hits, history=turns, query_embedding=emb,
                        idf=lambda t: lex.idf(t) if lex.knows(t) else top_idf, in_corpus=lex.knows,
                        asked=asked, article=self._article)
+
+    def _holds(self, asked):
+        """chunk -> whether one of its sentences holds an answer of the asked kind (from stored facts)."""
+        def holds(chunk) -> bool:
+            facts = self._article(chunk.doc_id)[1]
+            return facts is not None and any(chunk.start <= s.start < chunk.end and holds_kind(asked, s)
+                                             for s in facts.sentences)
+        return holds
 
     @staticmethod
     def _draft(backend: Backend, request: Request) -> str:
@@ -276,8 +290,20 @@ class Explainer:
                 "generation": self.store.generation(), "embed_model": self.embedder.model_id,
                 "backend": self.backend.name}
 
-    def examples(self, limit: int = 8) -> list[str]:
-        """Questions from the corpus's own FAQ blocks, for readers to click."""
+    def article_id(self, ref: str) -> str:
+        """The stored article `ref` (an id or a URL, see rag.scope.resolve) names, or ""."""
+        return resolve(ref, lambda doc_id: self._article_text(doc_id) is not None) if ref else ""
+
+    def examples(self, limit: int = 8, article: str = "") -> list[str]:
+        """Questions for readers to click: with `article` (an id or URL), that story's own
+        (rag.scope.story_examples); else, or when it has none, the corpus's FAQ questions."""
+        doc = self.article_id(article)
+        stored = self.store.article(doc) if doc else None
+        if stored is not None:
+            chunks = sorted((c for c in self.retriever.chunks if c.doc_id == doc), key=lambda c: c.index)
+            mine = story_examples(stored, (c.section for c in chunks), limit)
+            if mine:
+                return mine
         out = []
         for a in self.store.articles():
             out.extend(p.question for p in a.faq)
@@ -295,7 +321,8 @@ def _asked(a) -> dict:
     if a is None:
         return {}
     return {"kind": a.kind, "years": sorted(a.years), "quarters": sorted([list(q) for q in a.quarters], key=str),
-            "entities": [e.text for e in a.entities], "ordinal": a.ordinal, "latest": a.latest}
+            "entities": [e.text for e in a.entities], "ordinal": a.ordinal, "latest": a.latest,
+            "earliest": a.earliest}
 
 
 def _passage(h: Hit) -> dict:

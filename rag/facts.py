@@ -17,13 +17,14 @@ import json
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import cached_property
 
 from .lexicon import country_of
 from .nlp import Analysis, analyze_many, normalize_name
 from .text import STOPWORDS, content_terms, stem, words
 from .understand import HOLDS, PERSON_NOUNS, Asked
 
-VERSION = 6  # part of the store fingerprint: a change here re-analyses the corpus
+VERSION = 8  # part of the store fingerprint: a change here re-analyses the corpus
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _CAP_RUN = re.compile(r"(?<![\w'’])(?:[A-Z][\w'’.-]*[a-z0-9][\w'’-]*|[A-Z]{2,})(?:\s+(?:of\s+|de\s+|van\s+)?[A-Z][\w'’-]+)*"
                       r"(?:\s\d{1,2}[A-Za-z]?\b(?![,.]\d))?")
@@ -59,9 +60,13 @@ class ArticleFacts:
     year: int | None  # the article's published year
     sentences: tuple[SentenceFacts, ...]
 
+    @cached_property
+    def starts(self) -> list[int]:
+        return [s.start for s in self.sentences]
+
     def at(self, start: int) -> tuple[SentenceFacts | None, SentenceFacts | None]:
         """(the sentence holding offset `start`, the sentence before it)."""
-        i = bisect_right([s.start for s in self.sentences], start) - 1
+        i = bisect_right(self.starts, start) - 1
         if i < 0 or start >= self.sentences[i].end:
             return None, None
         return self.sentences[i], self.sentences[i - 1] if i > 0 else None
@@ -122,6 +127,9 @@ def _facts(a: Analysis, published: str) -> ArticleFacts:
     proper = {t.start: t.pos == "PROPN" for t in a.tokens}
     known = {w for x in a.entities if x.label in ("PERSON", "ORG", "GPE", "NORP", "FAC", "PRODUCT")
              for w in x.norm.split() if len(w) > 2 and w not in STOPWORDS}  # "Sandoval, who had led ..." after "Piet Sandoval"
+    # words the article writes in lower case: a common noun, wherever it opens a sentence (the small
+    # model often tags a capitalised sentence opener as a proper noun)
+    lowered = set(re.findall(r"\b[a-z][a-z'’-]+\b", a.text))
     for s, e in a.sentences:
         inside = lambda x: s <= x.start < e  # noqa: E731
         # the dateline ("PORT CALDER, Oct. 8 —") says where the story was filed, not who or what it is about
@@ -135,9 +143,13 @@ def _facts(a: Analysis, published: str) -> ArticleFacts:
         for m in _CAP_RUN.finditer(a.text, s, e):
             if m.start() < filed or any(p <= m.start() < q for p, q in taken):
                 continue
-            first = not re.search(r"\w", a.text[s:m.start()])
+            first = not re.search(r"\w", a.text[filed:m.start()])  # the first word after a dateline too
             if first and not proper.get(m.start()) and m.group().split()[0].casefold() not in known:
                 continue  # a sentence's first word is capitalised anyway; a name the article uses is still one
+            if first and " " not in m.group() and m.group().casefold() in lowered:
+                continue  # "Phosphorus stored in the mud ...": the article writes it in lower case elsewhere
+            if all(w.casefold() in _NUMBER_WORDS or w.casefold() in STOPWORDS for w in m.group().split()):
+                continue  # "Eleven beaches ...", "The ...": capitalised, but no name
             names.add(("NAME", normalize_name(m.group())))
             spans.add(("NAME", m.start(), m.end()))
         years = {t.year for t in times if t.year and not t.quarter} | {t.year_end for t in times if t.year_end}
@@ -238,6 +250,18 @@ def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, ar
             other = _referent(art, sent)
             if other and not _related(key, other) and key not in other and other not in key:
                 return Fit(False, "entity", f"is about {other}, not {e.text}", tuple(sorted(about)))
+    # "When will Estmark join?" is not answered by "Taurica and Ostrel joined on Thursday": the sentence's
+    # claim with the asked predicate has another actor, and the asked one is not in it
+    if asked.claim and asked.claim[1] and asked.entities:
+        pred, subj = asked.claim[0].split()[0], asked.claim[1]
+        # the question's subject is one of its names ("Estmark"), and the sentence's is another name
+        named = [e for e in asked.entities if set(subj.split()) <= set(_strip_years(e.norm).split())]
+        if named and pred not in ("be", "have", "do", "say") and not _names_it(subj, own_text, sent):
+            other = next((su for p, su, *_ in sent.claims if p.split()[0] == pred and su and su not in _PRONOUN_SUBJECTS
+                          and not _related(su, subj) and su not in subj and subj not in su
+                          and any(_related(n, su) or su in n or n in su for _, n in sent.names)), "")
+            if other:
+                return Fit(False, "entity", f"says {other} did it, not {named[0].text}", tuple(sorted(about)))
     if asked.term:
         # "What is meant by AI nationalism?": a sentence about a neighbouring subject defines nothing
         wanted = set(content_terms(asked.term))
@@ -259,6 +283,11 @@ def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, ar
         what = {"person_or_org": "name", "name": "name", "number": "figure", "money": "amount",
                 "percent": "percentage"}.get(asked.kind, asked.kind)
         return Fit(False, "kind", f"holds no {what}", tuple(sorted(about)))
+    # "How many players took part?" is not answered by "Oduya, 17, a student ...": an age counts nothing
+    if asked.kind in _FIGURES and asked.dimension != "age" and _AGE.search(sentence):
+        rest = _AGE.sub(" ", sentence)
+        if not _kind_in_text(asked.kind, rest, asked) and not _COUNT_WORDS & set(words(rest.lower())):
+            return Fit(False, "kind", "gives only an age", tuple(sorted(about)))
     if asked.kind in ("person_or_org", "name"):
         asked_norms = {_strip_years(e.norm) for e in asked.entities}
         mine = {n for lab, n in sent.names if lab not in ("DATE", "TIME")}  # any name beyond the question's
@@ -283,6 +312,20 @@ def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, ar
     return Fit(True, years=tuple(sorted(about)), weak=not own and bool(asked.years))
 
 
+def holds_kind(asked: Asked, sent: SentenceFacts) -> bool:
+    """Whether one sentence holds an answer of the asked kind beyond the question's own names (what
+    retrieval favours for a factoid question; `fit` is the full check of a candidate)."""
+    accepts = _FIGURES if asked.kind in _FIGURES else {asked.kind}
+    if not accepts & sent.kinds:
+        return False
+    if asked.kind not in ("person_or_org", "name"):
+        return True
+    asked_norms = {_strip_years(e.norm) for e in asked.entities}
+    person = asked.kind == "person_or_org" and asked.noun in PERSON_NOUNS
+    return any(lab not in ("DATE", "TIME") and not any(_related(n, a) or n in a or a in n for a in asked_norms)
+               and (not person or lab == "PERSON") for lab, n in sent.names)
+
+
 # Units of each dimension a "how old/heavy/long..." question asks about (general English units).
 _DIM_UNITS = {k: re.compile(v, re.I) for k, v in {
     "age": r"\b\d+[- ]years?[- ]old\b|\baged? \d+|\b\d+,? (?:is|was) (?:the )?age\b|\bat (?:the )?age of\b"
@@ -297,6 +340,12 @@ _DIM_UNITS = {k: re.compile(v, re.I) for k, v in {
 
 
 _FIGURES = {"number", "money", "percent"}
+# a person's age as news writes it: "Oduya, 17,", "aged 17", "a 17-year-old", "17 years old"
+_AGE = re.compile(r"(?<=[A-Za-z'’]), \d{1,3},|\baged \d{1,3}\b|\b\d{1,3}[- ]years?[- ]old\b|\bat (?:the )?age of \d{1,3}\b")
+_NUMBER_WORDS = set("""one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen
+    seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million billion
+    dozens hundreds thousands millions first second third fourth fifth half both""".split())
+_COUNT_WORDS = _NUMBER_WORDS - {"first", "second", "third", "fourth", "fifth"}  # "his second open" counts nothing
 _MODEL = re.compile(r"\b[A-Z][\w-]*\s\d{1,2}[A-Za-z]?\b(?![,.]\d|\s*(?:%|percent|million|billion))")
 # what "how many people" may be counted as (general English nouns for people)
 _HUMAN = {stem(w) for w in """people person persons customers users players members workers residents voters
@@ -320,6 +369,7 @@ def _kind_in_text(kind: str, sentence: str, asked: Asked) -> bool:
 _VERSION = re.compile(r"\d{1,4}[a-z]?|[ivx]{1,4}|mk\s?\d+|mark\s\w+")
 
 
+_PRONOUN_SUBJECTS = {"it", "he", "she", "they", "we", "i", "you", "which", "who", "that", "this"}
 _REFERS = re.compile(r"^[\"“]?(?:It|Its|They|Their|He|His|She|Her|The (?:company|firm|group|carmaker|maker|chain))\b")
 
 
@@ -330,7 +380,8 @@ def _names_it(key: str, text: str, sent: SentenceFacts) -> bool:
 def _referent(art: ArticleFacts, sent: SentenceFacts) -> str:
     """What a pronoun opening `sent` most likely refers to: the first person or organisation named in the
     sentence before it, or the one before that ("" when neither names one)."""
-    i = next((k for k, s in enumerate(art.sentences) if s.start == sent.start), None)
+    k = bisect_right(art.starts, sent.start) - 1
+    i = k if k >= 0 and art.sentences[k].start == sent.start else None
     for s in (art.sentences[k] for k in (i - 1, i - 2) if i is not None and k >= 0):
         for label, x, y in s.spans:
             if label in ("PERSON", "ORG", "NAME"):

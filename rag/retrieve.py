@@ -141,9 +141,12 @@ class Retriever:
         return self._generation
 
     def search(self, query: str, top_k: int | None = None, embedding: list[float] | None = None,
-               asked=None) -> list[Hit]:
+               asked=None, holds=None, prefer_doc: str = "") -> list[Hit]:
         """The top_k passages by reciprocal-rank fusion of dense and BM25 rankings, shaped by what the
-        question pins down (`asked`, a rag.understand.Asked): its years, the names it asks about, "latest"."""
+        question pins down (`asked`, a rag.understand.Asked): its years, the names it asks about, "latest",
+        "originally"; given `holds` (chunk -> whether it holds an answer of the asked kind), by that too.
+        `prefer_doc` (the story an embed sits in) moves that article's passages up by PREFER_DOC; other
+        articles stay in the running (the per-article cap still holds)."""
         self.refresh()
         index = self._index
         k = top_k or self.top_k
@@ -161,7 +164,10 @@ class Retriever:
             fused[i] += 1.0 / (RRF_K + rank + 1)
             lex_score[i] = s
         if asked is not None:
-            _shape(fused, index.chunks, asked)
+            _shape(fused, index.chunks, asked, holds)
+        for i in fused if prefer_doc else ():
+            if index.chunks[i].doc_id == prefer_doc:
+                fused[i] += PREFER_DOC * STEP
         ranked = sorted(fused, key=lambda i: -fused[i])
         hits = [Hit(index.chunks[i], fused[i], dense_sim.get(i, 0.0), lex_score.get(i, 0.0))
                 for i in _diverse(ranked, index.chunks, k)]
@@ -187,15 +193,22 @@ def _with_countries(query: str) -> str:
 _REL_YEAR = re.compile(r"\b(last|next|previous|following|this)\s+year\b", re.I)
 _RELATIVE = {"last": -1, "previous": -1, "next": 1, "following": 1, "this": 0}
 STEP = 1.0 / (RRF_K + 1)  # what one first place in one ranking is worth
+PREFER_DOC = 0.5  # in STEPs: as much as naming the asked-about name, so a much better passage elsewhere still wins
 
 
-def _shape(fused: dict[int, float], chunks: list[Chunk], asked) -> None:
+def _shape(fused: dict[int, float], chunks: list[Chunk], asked, holds=None) -> None:
     """Move passages about the question's year and names up, and those about other years down:
     "the 2021 final" must not be answered from the 2019 report because it ranks higher.
     A passage is about the years it names ("next year" read against its article's date) and the year its
     article was published."""
     names = [n for n in (re.sub(r"\s+", " ", _YEAR.sub(" ", e.norm)).strip() for e in asked.entities) if n]
     newest = max((chunks[i].published for i in fused), default="") if asked.latest else ""
+    # the oldest coverage of what is asked about (its names, or else the ten best passages), not the
+    # oldest article in the pool
+    top = sorted(fused, key=lambda i: -fused[i])[:10]
+    about = [i for i in (fused if names else top) if chunks[i].published
+             and all(n in f"{chunks[i].title} {chunks[i].text}".casefold() for n in names)]
+    oldest = min((chunks[i].published for i in about), default="") if getattr(asked, "earliest", False) else ""
     for i in fused:
         c = chunks[i]
         bonus = 0.0
@@ -209,8 +222,16 @@ def _shape(fused: dict[int, float], chunks: list[Chunk], asked) -> None:
             bonus += 0.75 * shared if shared else -0.75 if years else 0.0
         if names:
             low = f"{c.title} {c.text}".casefold()
-            bonus += 0.5 * sum(n in low for n in names) / len(names)
+            # "Kessling-Askvik" is named by a passage about trains from Kessling to Askvik
+            bonus += 0.5 * sum(n in low or ("-" in n and all(p in low for p in n.split("-") if p))
+                               for n in names) / len(names)
+        # "which scientist keeps being quoted": the passages quoting a person beat closer-worded ones
+        # that name only the council
+        if holds is not None and holds(c):
+            bonus += 0.5
         if newest and c.published == newest:
+            bonus += 0.5
+        if oldest and c.published == oldest:
             bonus += 0.5
         fused[i] += bonus * STEP
 

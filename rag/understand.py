@@ -59,6 +59,11 @@ _MONEY_VERBS = {"cost", "pay", "spend", "worth", "charge", "raise", "earn", "fun
 _AUX = {"be", "do", "have", "can", "could", "will", "would", "should", "may", "might", "must", "shall",
         "is", "are", "was", "were", "am", "does", "did", "has", "had"}  # lemmas and forms: "Has" may lemmatise as "has"
 _LEAD = re.compile(r"^\s*(?:and|but|so|also|then|ok(?:ay)?|well)\b[\s,]*", re.I)
+# "originally", "when it was announced", "at the start": the oldest coverage of the thing wins
+_EARLIEST = re.compile(r"\b(originally|initially|at first|at the (?:start|outset|beginning)(?! of)|to begin with|"
+                       r"first (?:announced?|promised?|planned?|said|estimated?|expected|meant|supposed|set)|"
+                       r"when (?:it|they|he|she|the \w+) (?:was |were )?(?:first )?(?:announced|unveiled|launched|"
+                       r"approved|proposed|gave the go-ahead|announced it|unveiled it|approved it))\b", re.I)
 _LATEST = re.compile(r"\b(latest|newest|most recent(?:ly)?|current(?:ly)?|now|today|so far|to date|as of now|still)\b", re.I)
 _QUARTER = re.compile(r"\b(?:q([1-4])|(first|second|third|fourth|1st|2nd|3rd|4th) quarter)\b(?:\s*(?:of\s*)?((?:19|20)\d\d))?", re.I)
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
@@ -84,6 +89,7 @@ class Asked:
     side: tuple[Entity, ...] = ()  # those of them in a clause that sets the scene ("when Varga first won")
     ordinal: str = ""  # "second", "first-ever": an edition or rank asked about
     latest: bool = False  # "latest", "now", "currently": the newest coverage wins
+    earliest: bool = False  # "originally", "when it was announced": the oldest coverage wins
     plural: bool = False  # "which companies": more than one answer expected
     noun: str = ""  # the noun a which/what question asks about ("company", "reason")
     measure: str = ""  # what a figure must be a figure of: "how many copies" -> copy, "X's revenue" -> revenue
@@ -134,7 +140,8 @@ def understand(question: str) -> Asked:
     claim = (main.predicate, main.subject, main.object, main.negated) if main is not None else ()
     term = _term(q) if kind == "definition" else ""
     return Asked(kind=kind, years=frozenset(years), quarters=frozenset(quarters), entities=ents, side=side,
-                 ordinal=ordinal, latest=bool(_LATEST.search(q)), plural=plural, noun=noun,
+                 ordinal=ordinal, latest=bool(_LATEST.search(q)) and not _earliest(q, kind),
+                 earliest=_earliest(q, kind), plural=plural, noun=noun,
                  measure=measure, dimension=dimension, claim=claim, term=term)
 
 
@@ -157,6 +164,13 @@ def _term(q: str) -> str:
     return ""
 
 
+def _earliest(q: str, kind: str) -> bool:
+    """The question asks about the first state of something ("what did they originally plan"), not
+    compares with it ("why does it fly less than first promised") or asks why it changed."""
+    m = _EARLIEST.search(q)
+    return bool(m) and kind not in ("reason", "process") and not re.search(r"\bthan\b", q[:m.start()], re.I)
+
+
 def _side(toks, ents: tuple[Entity, ...], kind: str) -> tuple[Entity, ...]:
     """The names outside the clause the question asks: in a clause that dates or premises it ("Who
     finished second when Varga first won?", "Wren had been shortlisted before, so why did ...").
@@ -165,10 +179,11 @@ def _side(toks, ents: tuple[Entity, ...], kind: str) -> tuple[Entity, ...]:
         return ()
     wh = next((i for i, t in enumerate(toks) if t.text.lower() in _WH), None) if kind != "yesno" else None
     head = wh if wh is not None else next((i for i, t in enumerate(toks) if t.dep == "ROOT"), 0)
-    for _ in range(len(toks)):
-        if toks[head].pos in ("VERB", "AUX") or toks[head].head == head:
+    for _ in range(len(toks)):  # up to the clause's verb ("When was the Skylark 2 supposed": not the "was")
+        t = toks[head]
+        if (t.pos in ("VERB", "AUX") and t.dep not in ("aux", "auxpass")) or t.head == head:
             break
-        head = toks[head].head
+        head = t.head
     children: dict[int, list[int]] = {}
     for i, t in enumerate(toks):
         if t.head != i:

@@ -191,7 +191,8 @@ def tight_server(bot, tmp_path):
 
     from rag.server import create_app
 
-    settings = replace(bot.settings, rate_per_min=6.0, rate_burst=2, feedback_path=tmp_path / "fb.sqlite3")
+    # one a minute: no token comes back while a loaded machine is still connecting the chat client
+    settings = replace(bot.settings, rate_per_min=1.0, rate_burst=2, feedback_path=tmp_path / "fb.sqlite3")
     app = create_app(settings, explainer=bot)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
@@ -215,7 +216,7 @@ def test_rate_limit_answers_429_with_retry_after(tight_server):
         assert c.post("/api/ask", json={"question": Q}).status_code == 200
         r = c.post("/api/ask", json={"question": Q})
         assert r.status_code == 429
-        assert 1 <= int(r.headers["retry-after"]) <= 10  # 6 a minute: one every 10 s
+        assert 1 <= int(r.headers["retry-after"]) <= 60  # 1 a minute
         assert r.json()["error"].startswith("Too many questions from this address. Try again in")
         # cheap endpoints are not limited
         assert c.get("/api/health").status_code == 200

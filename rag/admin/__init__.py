@@ -7,7 +7,7 @@ Everything with data needs the editors' token (RAG_ADMIN_TOKEN) as
 page's script sends the token a reader typed once (kept in sessionStorage, never a
 cookie or a URL). Without a token configured the page says so and the API answers
 403. The paths are not under /api, so the server's CORS allow-list never covers
-them (rag.server.Guard strips any CORS header elsewhere).
+them (rag.guard.Guard strips any CORS header elsewhere).
 """
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ selection; the composition part (spans, reasons, trimming) is the candidate to s
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Iterator
@@ -77,7 +78,7 @@ class Extractive(Backend):
         if want.task_request or _unknown_subject(req):
             req.notes.append("refused: a request or a subject the coverage never mentions")
             return []
-        cands = _candidates(req)
+        cands, short = _candidates(req)
         if not cands:
             req.notes.append("refused: no candidate sentences")
             return []
@@ -92,6 +93,10 @@ class Extractive(Backend):
         fits = _fits(req, cands)
         yes_no = req.asked is not None and req.asked.kind == "yesno"
         factoid = req.asked is not None and req.asked.factoid
+        # "originally" / "now": the oldest or the newest of the retrieved coverage
+        dates = sorted(h.chunk.published for h in req.hits if h.chunk.published)
+        when = "" if req.asked is None or not dates else dates[0] if req.asked.earliest else \
+            dates[-1] if req.asked.latest else ""
         who = req.asked is not None and req.asked.kind == "person_or_org"
         for c, v in zip(cands, vectors):
             c.vector = v
@@ -103,11 +108,12 @@ class Extractive(Backend):
             c.score = (0.5 * c.sim + 0.3 * c.match + 0.1 * prior + 0.1 * min(1.0, c.novelty / 0.5)
                        + (0.15 if c.typed and want.answer_type != "open" else 0.0)
                        - (0.05 if fits[id(c)].weak else 0.0)
-                       + (0.1 if (yes_no or who) and _states(req, c) else 0.0))  # "led by Helen Mabry" for "who led"
+                       + (0.1 if (yes_no or who) and _states(req, c) else 0.0)  # "led by Helen Mabry" for "who led"
+                       + (0.1 if when and req.hits[c.passage - 1].chunk.published == when else 0.0))
         cands.sort(key=lambda c: -c.score)
         # What the question pins down (its year, quarter, names, the kind of answer) is a hard
         # constraint: a sentence about another year or without a name for "who" is not an answer.
-        everyone = cands + [c for c in _candidates(req, minor=True) if word_count(c.text) < 6]
+        everyone = cands + short
         misfits = [c for c in cands if not fits[id(c)].ok]
         cands = [c for c in cands if fits[id(c)].ok]
         for c in misfits[:5]:
@@ -215,7 +221,7 @@ _LEGACY = {"number": "amount", "money": "amount", "percent": "amount", "date": "
 
 
 _SPAN_LABELS = {"person_or_org": {"PERSON", "ORG", "NAME"}, "name": {"PERSON", "ORG", "PRODUCT", "WORK_OF_ART", "EVENT",
-                "LAW", "NAME"}, "place": {"GPE", "LOC", "FAC"}, "date": {"DATE"}, "number": {"CARDINAL", "QUANTITY"},
+                "LAW", "NAME"}, "place": {"GPE", "LOC", "FAC"}, "date": {"DATE"}, "number": {"CARDINAL", "QUANTITY", "PERCENT", "MONEY"},
                 "money": {"MONEY"}, "percent": {"PERCENT"}}
 
 
@@ -251,6 +257,8 @@ def _answer_span(req: Request, c: Candidate) -> str:
             return ""
         pieces = [dist[0][1:]]
     s, e = pieces[0]
+    if asked.kind in ("number", "money", "percent"):
+        s, e = _with_unit(text, s, e, shown_end)
     piece = text[s:e].strip(" ,;:")
     if c.shown.startswith(piece) or len(piece.split()) > 8:
         return ""  # the sentence already says it first
@@ -283,6 +291,28 @@ def _polar(req: Request, chosen: list[Candidate]) -> list[Candidate]:
     return chosen
 
 
+_APPROX = re.compile(r"(?:about|around|nearly|almost|roughly|some|over|under|more than|less than|at least|up to|"
+                     r"only|just)\s+$", re.I)
+_UNIT = re.compile(r"(?:-[a-z]+|\s+(?![a-z]*ly\b)[a-z][a-z-]*)(?<!\bof)")
+
+
+_NOT_UNITS = {"already", "each", "apiece", "more", "less", "ago", "later", "earlier", "higher", "lower", "up", "down",
+              "times", "percent", "and", "or", "to"}
+
+
+def _with_unit(text: str, s: int, e: int, limit: int) -> tuple[int, int]:
+    """A figure with what it counts and how sure it is ("about 25 minutes", "13-day"), verbatim: "25"
+    alone says little."""
+    m = _APPROX.search(text, max(0, s - 14), s)
+    if m and m.end() == s:
+        s = m.start()
+    u = _UNIT.match(text, e, limit)
+    money = re.search(r"[$€£¥%]|\b(?:percent|million|billion|trillion)\b", text[s:e], re.I)
+    if u and not money and u.group().strip(" -").lower() not in STOPWORDS | _NOT_UNITS:
+        e = u.end()
+    return s, e
+
+
 def _fits(req: Request, cands: list[Candidate]) -> dict:
     """How each candidate fits the question's constraints, judged with its article's context."""
     out = {}
@@ -309,30 +339,37 @@ def _say_what_is_covered(req: Request, misfits: list[Candidate], fits: dict) -> 
         req.notes.append(f"notice: The closest coverage {fits[id(close)].reason}.")
 
 
-def _candidates(req: Request, minor: bool = False) -> list[Candidate]:
-    """The statements of the passages; with `minor`, the short ones too ("Vesper said that was
-    deliberate."), which only ever continue a chosen sentence."""
+def _candidates(req: Request) -> tuple[list[Candidate], list[Candidate]]:
+    """The statements of the passages, and the short ones ("Vesper said that was deliberate."), which
+    only ever continue a chosen sentence."""
     seen = set()
-    out = []
+    out, minor = [], []
     term = req.asked.term.casefold() if req.asked is not None and getattr(req.asked, "term", "") else ""
     for i, hit in enumerate(req.hits, 1):
         ch = hit.chunk
         for s, e in sentence_spans(ch.text):
             text = ch.text[s:e]
             key = (ch.doc_id, ch.start + s)
-            # a sentence addressed to an AI (planted instructions, role tags) is never an answer
-            ok = _is_statement(text) if not minor else _is_statement(text, 3)
-            # a term is often brought in by a rhetorical question: 'Will it accelerate the trend of "AI
-            # nationalism," where companies prioritize domestic partnerships?' defines it all the same
-            ok = ok or (not minor and term and text.rstrip().endswith("?") and term in text.casefold()
-                        and word_count(text) >= 8 and _prose(text))
-            if key in seen or not ok or aimed_at_model(text):
+            if key in seen:
                 continue
             seen.add(key)
-            out.append(Candidate(i, ch.start + s, ch.start + e, text, set(content_terms(text))))
-    return out
+            # a term is often brought in by a rhetorical question: 'Will it accelerate the trend of "AI
+            # nationalism," where companies prioritize domestic partnerships?' defines it all the same
+            full = _is_statement(text) or (term and text.rstrip().endswith("?") and term in text.casefold()
+                                           and word_count(text) >= 8 and _prose(text))
+            if not full and not _is_statement(text, 3):
+                continue
+            # a sentence addressed to an AI (planted instructions, role tags) is never an answer
+            if _aimed(text):
+                continue
+            (out if full else minor).append(Candidate(i, ch.start + s, ch.start + e, text, set(content_terms(text))))
+    return out, minor
 
 
+_aimed = lru_cache(maxsize=16384)(aimed_at_model)  # passages recur from question to question
+
+
+@lru_cache(maxsize=16384)
 def _is_statement(text: str, min_words: int = 6) -> bool:
     """Headings, headlines, questions and keyword lists are not answers."""
     return text.rstrip("\"'”’)").endswith((".", "!")) and word_count(text) >= min_words and _prose(text)
