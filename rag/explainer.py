@@ -59,7 +59,7 @@ class Explainer:
 
     def __init__(self, store: Store, embedder: Embedder, backend: Backend, settings: Settings):
         self.store, self.embedder, self.backend, self.settings = store, embedder, backend, settings
-        self.retriever = Retriever(store, embedder, top_k=settings.top_k)
+        self.retriever = Retriever(store, embedder, top_k=settings.top_k, recency=settings.recency_bonus)
         self._texts: dict[str, str | None] = {}
         self._texts_gen = -1
         self._fallback = backend if backend.name == "extractive" else load_backend("extractive", settings, embedder)
@@ -187,7 +187,7 @@ class Explainer:
         emb = self.embedder.query(query)
         t, stages["embed_ms"] = time.perf_counter(), (time.perf_counter() - t) * 1000
         holds = self._holds(asked) if asked.factoid and asked.kind != "place" else None
-        hits = self.retriever.search(query, top_k, embedding=emb, asked=asked, holds=holds)
+        hits = self.retriever.search(query, top_k, embedding=emb, asked=asked, holds=holds, dated=self._dated)
         stages["search_ms"] = (time.perf_counter() - t) * 1000
         lex = self.retriever.lexical
         top_idf = lex.idf("\x00")  # the idf of a term seen nowhere: an upper bound
@@ -202,6 +202,15 @@ class Explainer:
             return facts is not None and any(chunk.start <= s.start < chunk.end and holds_kind(asked, s)
                                              for s in facts.sentences)
         return holds
+
+    def _dated(self, chunk):
+        """(years, quarters) a chunk's sentences are about, from its article's stored facts (relative
+        dates already read against the article's own date); None when the facts are unknown."""
+        facts = self._article(chunk.doc_id)[1]
+        if facts is None:
+            return None
+        inside = [s for s in facts.sentences if s.end > chunk.start and s.start < chunk.end]
+        return {y for s in inside for y in s.years}, {q for s in inside for q in s.quarters}
 
     @staticmethod
     def _draft(backend: Backend, request: Request) -> str:
