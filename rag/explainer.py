@@ -161,14 +161,13 @@ class Explainer:
                 answer = fb
         answer.backend = self.backend.name
         trace.notes = [n for n in request.notes if not n.startswith("notice: ")]
-        leads = [n[len("lead: "):] for n in request.notes if n.startswith("lead: ")]
         covered = [n[len("notice: "):] for n in request.notes if n.startswith("notice: ")]
         if answer.refused and covered and not answer.notice:
             answer.notice = covered[0]  # built from years in the coverage: no corpus or model text
         answer.trace = trace
         answer = self._gate(answer)
-        if leads and not answer.refused:
-            answer.lead = _lead(leads[0], answer)
+        if not answer.refused:
+            answer.lead = _lead(request.notes, answer)
         if shown:
             shown.settle(answer)
         answer.latency_ms = trace.timings["total"] = ms()
@@ -302,11 +301,41 @@ class Explainer:
         return list(dict.fromkeys(out))[:limit]
 
 
-def _lead(note: str, answer: Answer) -> str:
-    """The yes/no lead, when the sentence it was read from is the answer's first (after the gate)."""
-    doc_id, start, lead = note.split("\t", 2)
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
+def _lead(notes: list[str], answer: Answer) -> str:
+    """What is said before the answer's sentences, in our own fixed wording, about its first citation
+    (after the gate): "As of 8 February 2023:" when the backend answered with the newest of dated
+    statements or a "latest/now" question (the date is the cited article's updated, else published,
+    date), then the yes/no lead when the sentence it was read from is that citation's."""
     first = answer.citations[0] if answer.citations else None
-    return lead if first is not None and first.doc_id == doc_id and first.start <= int(start) < first.end else ""
+    if first is None:
+        return ""
+    parts = []
+    if any(n == f"asof: {first.doc_id}" for n in notes):
+        day = _day(max(first.published, first.updated))
+        if day:
+            parts.append(f"As of {day}:")
+    for note in notes:
+        if note.startswith("lead: "):
+            doc_id, start, lead = note[len("lead: "):].split("\t", 2)
+            if first.doc_id == doc_id and first.start <= int(start) < first.end:
+                parts.append(lead)
+            break
+    return " ".join(parts)
+
+
+def _day(iso: str) -> str:
+    """"2023-02-08" (or a timestamp that starts so) as "8 February 2023"; "" when it is no date."""
+    import datetime as dt
+
+    try:
+        d = dt.date.fromisoformat(iso[:10])
+    except ValueError:
+        return ""
+    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
 
 
 def _asked(a) -> dict:
