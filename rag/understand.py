@@ -96,6 +96,9 @@ class Asked:
     latest: bool = False  # "latest", "now", "currently": the newest coverage wins
     earliest: bool = False  # "originally", "when it was announced": the oldest coverage wins
     cue: str = ""  # the words that set `latest` or `earliest` ("now", "originally"): when, not what, is asked
+    # asked in the present or future tense about no particular time ("who holds the record", "when will it
+    # open"): the answer stands as of its article's date, which the answer says
+    now: bool = False
     plural: bool = False  # "which companies": more than one answer expected
     noun: str = ""  # the noun a which/what question asks about ("company", "reason")
     measure: str = ""  # what a figure must be a figure of: "how many copies" -> copy, "X's revenue" -> revenue
@@ -148,8 +151,9 @@ def understand(question: str) -> Asked:
     earliest = _earliest(q, kind)
     latest = bool(_LATEST.search(q)) and not earliest
     cue = (_EARLIEST.search(q) if earliest else _LATEST.search(q) if latest else None)
+    now = latest or (not earliest and not years and not quarters and _present(toks))
     return Asked(kind=kind, years=frozenset(years), quarters=frozenset(quarters), entities=ents, side=side,
-                 ordinal=ordinal, latest=latest, earliest=earliest, cue=cue.group() if cue else "",
+                 ordinal=ordinal, latest=latest, earliest=earliest, cue=cue.group() if cue else "", now=now,
                  plural=plural, noun=noun,
                  measure=measure, dimension=dimension, claim=claim, term=term)
 
@@ -171,6 +175,21 @@ def _term(q: str) -> str:
         if m and m.group(1).strip():
             return m.group(1).strip(" ,.?!")
     return ""
+
+
+_PRESENT = {"is", "are", "am", "has", "have", "does", "do", "will", "can", "'s", "’s", "shall"}
+
+
+def _present(toks) -> bool:
+    """The question's first verb is in the present or future tense ("holds", "has won", "will be running";
+    not "won", "did", "was")."""
+    v = next((t for t in toks if t.pos in ("AUX", "VERB")), None)
+    if v is None:
+        return False
+    w = v.text.lower()
+    if v.pos == "AUX" or w in _PRESENT:
+        return w in _PRESENT
+    return w in (v.lemma, v.lemma + "s", v.lemma + "es", v.lemma[:-1] + "ies")
 
 
 def _earliest(q: str, kind: str) -> bool:

@@ -77,6 +77,18 @@ def test_the_question_says_when_and_what():
     start = understand("How many ferries sailed on the first day of the strike?")
     assert start.earliest and "strike" not in start.cue  # the event stays what is asked about
     assert not understand("How many ferries sailed at the start of the year?").earliest
+    # the present or future tense asks about now; the past tense, a year or "originally" about then
+    assert understand("Who holds the record?").now and understand("When will the terminal open?").now
+    assert not any(understand(q).now for q in ("Who won the race?", "Who is the mayor in 2024?",
+                                               "What did it originally cost?"))
+
+
+def test_a_present_tense_answer_says_what_date_it_stands_as_of(bot):
+    a = bot.ask("How many berths does the Marrow Point ferry terminal have?")
+    shown(bot, a)
+    assert "four berths" in a.citations[0].quote and a.lead == "As of 10 March 2021:"
+    b = bot.ask("How many berths did the Marrow Point ferry terminal have?")
+    assert not b.refused and b.lead == ""
 
 
 def test_the_newest_figure_is_given_first_with_its_date_and_the_earlier_one_cited(bot):

@@ -164,7 +164,7 @@ def choose(req, best, pool: list, doc_of, topic: set, restating: list = ()) -> C
             if (restates and share >= RESTATES) or (share >= RIVAL and (latest or asked.earliest) and on_point):
                 group.append((c, vc, restates))
     if len(group) == 1:
-        return Choice(best, None, doc_of(best) if latest else "")
+        return Choice(best, None, doc_of(best) if latest or getattr(asked, "now", False) else "")
     # on one date: the restatement, then the one with most of the question's words, then the best scoring
     rank = lambda m: (m[2], len(m[0].terms & topic), m[0].score)  # noqa: E731
     moment = []
