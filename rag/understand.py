@@ -321,10 +321,11 @@ def _kind(q: str, low: str, toks) -> tuple[str, str, bool]:
     if wh == "where":
         return "place", "", False
     if wh in ("what", "which", "whose"):
-        # "What did the council think the tram would cost?", "What did Kestrel pay for the site?": "what" is
-        # what is paid
-        head = toks[toks[first].head] if toks[first].dep == "dobj" else None
-        if wh == "what" and head is not None and head.pos == "VERB" and head.lemma in _PAID \
+        # "What did the council think the tram would cost?", "What did Kestrel pay for the site?", "What was it
+        # expected to cost?": "what" is what is paid (the paying verb has no object of its own)
+        paid = [i for i, t in enumerate(toks) if t.pos == "VERB" and t.lemma in _PAID]
+        if wh == "what" and toks[first].dep in ("dobj", "attr") and any(
+                not any(t.dep == "dobj" and t.head == i and j != first for j, t in enumerate(toks)) for i in paid) \
                 or re.match(r"what (?:will|would|does|do|did|could|might|should) (?:\S+ ){1,6}"
                             r"(?<!the )(?<!its )(?<!their )(?<!about )(?<!of )cost\s*\??$", main):
             return "money", "", False

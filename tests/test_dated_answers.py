@@ -105,8 +105,9 @@ def test_the_newest_figure_is_given_first_with_its_date_and_the_earlier_one_cite
 
 
 def test_without_a_cue_a_restated_figure_still_gives_the_newest(bot):
-    # nothing says "now": the newer article restating the older figure beside its own is the update
-    a = bot.ask("How much is the Marrow Point ferry terminal budgeted at?")
+    # nothing says "now" (and the past tense does not either): the newer article restating the older
+    # figure beside its own is the update
+    a = bot.ask("How much was the Marrow Point ferry terminal budgeted at?")
     shown(bot, a)
     assert "$57 million" in a.citations[0].quote and a.citations[0].url.endswith("2022/09/terminal")
     assert a.lead == "As of 14 September 2022:"

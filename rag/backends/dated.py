@@ -139,7 +139,8 @@ def choose(req, best, pool: list, doc_of, topic: set, restating: list = ()) -> C
     asked = req.asked
     date = lambda c: as_of(req.hits[c.passage - 1].chunk)  # noqa: E731
     published = lambda c: req.hits[c.passage - 1].chunk.published  # noqa: E731
-    latest = bool(asked is not None and asked.latest)
+    # "now", "latest", and a question in the present tense ("how much will it cost"): the newest wins
+    latest = bool(asked is not None and (asked.latest or asked.now))
     vb = values(req, best)
     group = [(best, vb, False)]
     if vb and date(best):
@@ -164,7 +165,7 @@ def choose(req, best, pool: list, doc_of, topic: set, restating: list = ()) -> C
             if (restates and share >= RESTATES) or (share >= RIVAL and (latest or asked.earliest) and on_point):
                 group.append((c, vc, restates))
     if len(group) == 1:
-        return Choice(best, None, doc_of(best) if latest or getattr(asked, "now", False) else "")
+        return Choice(best, None, doc_of(best) if latest else "")
     # on one date: the restatement, then the one with most of the question's words, then the best scoring
     rank = lambda m: (m[2], len(m[0].terms & topic), m[0].score)  # noqa: E731
     moment = []
