@@ -86,7 +86,8 @@ class Extractive(Backend):
             return []
         # the words that say when ("now", "originally") are answered by the articles' dates, not matched
         cue = set(content_terms(req.asked.cue)) if req.asked is not None and req.asked.cue else set()
-        q_terms = set(content_terms(req.query)) - cue
+        q_all = set(content_terms(req.query))
+        q_terms = q_all - cue
         asked_now = set(content_terms(req.question))
         # in a follow-up, words carried over from earlier turns count for less than the new question's
         weights = {t: req.idf(t) * (1.0 if t in asked_now else 0.3) for t in q_terms}
@@ -134,11 +135,13 @@ class Extractive(Backend):
         if best.sim < floor * MIN_SIMILARITY and best.match < floor * MIN_MATCH:
             req.notes.append("refused: the best evidence is weak (similarity and word match)")
             return []
-        topic = q_terms - _name_terms(req.question) - _FRAME
+        # (a cue still counts as asked about where the coverage must hold what is asked: no weaker refusals)
+        topic = q_all - _name_terms(req.question) - _FRAME
         # The question's own words (names aside) that the coverage never uses, weighted by rarity:
         # when most of what is asked about is absent and nothing is close in meaning, it is not covered.
         if topic and best.sim < 0.55:
-            known = sum(weights[t] for t in topic if req.in_corpus(t)) / (sum(weights[t] for t in topic) or 1)
+            weight = lambda t: weights.get(t, req.idf(t))  # noqa: E731  - a cue word has no match weight
+            known = sum(weight(t) for t in topic if req.in_corpus(t)) / (sum(weight(t) for t in topic) or 1)
             if known < 0.3:
                 req.notes.append("refused: most of what is asked about is absent from the coverage")
                 return []
