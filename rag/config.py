@@ -55,6 +55,15 @@ def _positive(conv):
     return read
 
 
+def _non_negative(conv):
+    def read(value: str):
+        v = conv(value)
+        if not v >= 0:  # also refuses nan
+            raise ValueError(value)
+        return v
+    return read
+
+
 def _log_level(value: str) -> str:
     if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ValueError(value)
@@ -151,6 +160,10 @@ class Settings:
     chunk_tokens: int = setting("RAG_CHUNK_TOKENS", "target chunk size in tiktoken tokens", 160)
     chunk_overlap: int = setting("RAG_CHUNK_OVERLAP", "overlap between chunks in tokens, whole sentences", 40)
     top_k: int = setting("RAG_TOP_K", "passages retrieved per question", 6)
+    recency_bonus: float = setting("RAG_RECENCY_BONUS", "how far a 'latest', 'now' or 'current' question moves the "
+                                   "newest coverage of what it asks about up the retrieved passages, in first "
+                                   "places of one ranking; 0 turns the preference off (questions about the past "
+                                   "are never shaped by it)", 0.5, parse=_non_negative(float))
     exclude_faq: bool = setting("RAG_EXCLUDE_FAQ", "1 to leave FAQ blocks out of the index", False)
     backend: str = setting("RAG_BACKEND", "answer backend: extractive, llamacpp or openai", "extractive")
     # model backends (rag/backends/openai.py, llamacpp.py), which see them as `LLMSettings`

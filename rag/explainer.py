@@ -60,7 +60,7 @@ class Explainer:
 
     def __init__(self, store: Store, embedder: Embedder, backend: Backend, settings: Settings):
         self.store, self.embedder, self.backend, self.settings = store, embedder, backend, settings
-        self.retriever = Retriever(store, embedder, top_k=settings.top_k)
+        self.retriever = Retriever(store, embedder, top_k=settings.top_k, recency=settings.recency_bonus)
         self._texts: dict[str, str | None] = {}
         self._texts_gen = -1
         self._fallback = backend if backend.name == "extractive" else load_backend("extractive", settings, embedder)
@@ -165,15 +165,14 @@ class Explainer:
                 answer = fb
         answer.backend = self.backend.name
         trace.notes = [n for n in request.notes if not n.startswith("notice: ")]
-        leads = [n[len("lead: "):] for n in request.notes if n.startswith("lead: ")]
         covered = [n[len("notice: "):] for n in request.notes if n.startswith("notice: ")]
         if answer.refused and covered and not answer.notice:
             answer.notice = covered[0]  # built from years in the coverage: no corpus or model text
         answer.trace = trace
         answer = self._gate(answer)
         answer.notice = with_notice(answer, doc)
-        if leads and not answer.refused:
-            answer.lead = _lead(leads[0], answer)
+        if not answer.refused:
+            answer.lead = _lead(request.notes, answer)
         if shown:
             shown.settle(answer)
         answer.latency_ms = trace.timings["total"] = ms()
@@ -192,7 +191,8 @@ class Explainer:
         emb = self.embedder.query(query)
         t, stages["embed_ms"] = time.perf_counter(), (time.perf_counter() - t) * 1000
         holds = self._holds(asked) if asked.factoid and asked.kind != "place" else None
-        hits = self.retriever.search(query, top_k, embedding=emb, asked=asked, holds=holds, prefer_doc=prefer_doc)
+        hits = self.retriever.search(query, top_k, embedding=emb, asked=asked, holds=holds, dated=self._dated,
+                                     prefer_doc=prefer_doc)
         stages["search_ms"] = (time.perf_counter() - t) * 1000
         lex = self.retriever.lexical
         top_idf = lex.idf("\x00")  # the idf of a term seen nowhere: an upper bound
@@ -207,6 +207,15 @@ class Explainer:
             return facts is not None and any(chunk.start <= s.start < chunk.end and holds_kind(asked, s)
                                              for s in facts.sentences)
         return holds
+
+    def _dated(self, chunk):
+        """(years, quarters) a chunk's sentences are about, from its article's stored facts (relative
+        dates already read against the article's own date); None when the facts are unknown."""
+        facts = self._article(chunk.doc_id)[1]
+        if facts is None:
+            return None
+        inside = [s for s in facts.sentences if s.end > chunk.start and s.start < chunk.end]
+        return {y for s in inside for y in s.years}, {q for s in inside for q in s.quarters}
 
     @staticmethod
     def _draft(backend: Backend, request: Request) -> str:
@@ -310,11 +319,41 @@ class Explainer:
         return list(dict.fromkeys(out))[:limit]
 
 
-def _lead(note: str, answer: Answer) -> str:
-    """The yes/no lead, when the sentence it was read from is the answer's first (after the gate)."""
-    doc_id, start, lead = note.split("\t", 2)
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
+def _lead(notes: list[str], answer: Answer) -> str:
+    """What is said before the answer's sentences, in our own fixed wording, about its first citation
+    (after the gate): "As of 8 February 2023:" when the backend answered with the newest of dated
+    statements or a "latest/now" question (the date is the cited article's updated, else published,
+    date), then the yes/no lead when the sentence it was read from is that citation's."""
     first = answer.citations[0] if answer.citations else None
-    return lead if first is not None and first.doc_id == doc_id and first.start <= int(start) < first.end else ""
+    if first is None:
+        return ""
+    parts = []
+    if any(n == f"asof: {first.doc_id}" for n in notes):
+        day = _day(max(first.published, first.updated))
+        if day:
+            parts.append(f"As of {day}:")
+    for note in notes:
+        if note.startswith("lead: "):
+            doc_id, start, lead = note[len("lead: "):].split("\t", 2)
+            if first.doc_id == doc_id and first.start <= int(start) < first.end:
+                parts.append(lead)
+            break
+    return " ".join(parts)
+
+
+def _day(iso: str) -> str:
+    """"2023-02-08" (or a timestamp that starts so) as "8 February 2023"; "" when it is no date."""
+    import datetime as dt
+
+    try:
+        d = dt.date.fromisoformat(iso[:10])
+    except ValueError:
+        return ""
+    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
 
 
 def _asked(a) -> dict:

@@ -115,7 +115,9 @@ class TimeRef:
     quarter: int | None = None
     month: int | None = None
     day: int | None = None
-    relative: str = ""  # "" for an absolute date, else e.g. "year-1", "quarter-1", "weekday:1", "day+0"
+    # "" for an absolute date, else e.g. "year-1", "quarter-1", "weekday:1" (Tuesday), "weekday:1+" (next
+    # Tuesday), "weekday:1-" (last Tuesday), "day+0"
+    relative: str = ""
     year_end: int | None = None  # the second year of a span ("2019-20 season")
 
 
@@ -280,6 +282,12 @@ def _parse_date(s: str) -> _dt.date | None:
         return None
 
 
+def resolve_time(phrase: str, published: str) -> TimeRef | None:
+    """The time a phrase names ("last week", "on Tuesday", "October 2024"), a relative one read against
+    `published` (its article's date, never today's); None when the phrase names no time."""
+    return _time(phrase, 0, _parse_date(published))
+
+
 def _time(text: str, start: int, ref: _dt.date | None) -> TimeRef | None:
     t = text.lower()
     f: dict = {}
@@ -306,8 +314,9 @@ def _time(text: str, start: int, ref: _dt.date | None) -> TimeRef | None:
         rel = f"{m[2]}{_SHIFT[m[1]]:+d}"
     elif m := re.search(r"\b(yesterday|today|tomorrow)\b", t):
         rel = f"day{ {'yesterday': -1, 'today': 0, 'tomorrow': 1}[m[1]]:+d}"
-    elif m := re.search(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", t):
-        rel = f"weekday:{_WEEKDAYS[m[1]]}"
+    elif m := re.search(r"\b(?:(next|coming|last|past|previous)\s+)?(monday|tuesday|wednesday|thursday|friday|"
+                        r"saturday|sunday)\b", t):
+        rel = f"weekday:{_WEEKDAYS[m[2]]}{'+' if m[1] in ('next', 'coming') else '-' if m[1] else ''}"
     elif m := re.search(r"\b(a|one|two|three|\d+)\s+(year|month|week|day)s?\s+ago\b", t):
         n = {"a": 1, "one": 1, "two": 2, "three": 3}.get(m[1]) or int(m[1])
         rel = f"{m[2]}-{n}"
@@ -320,8 +329,14 @@ def _time(text: str, start: int, ref: _dt.date | None) -> TimeRef | None:
 
 
 def _resolve(rel: str, ref: _dt.date) -> dict:
-    if rel.startswith("weekday:"):  # news convention: the most recent such day, the published day included
-        d = ref - _dt.timedelta(days=(ref.weekday() - int(rel[8:])) % 7)
+    if rel.startswith("weekday:"):
+        day, way = int(rel[8]), rel[9:]
+        if way == "+":  # "next Tuesday": the first one after the published day
+            d = ref + _dt.timedelta(days=(day - ref.weekday() - 1) % 7 + 1)
+        elif way == "-":  # "last Tuesday": the one before it
+            d = ref - _dt.timedelta(days=(ref.weekday() - day - 1) % 7 + 1)
+        else:  # news convention: the most recent such day, the published day included
+            d = ref - _dt.timedelta(days=(ref.weekday() - day) % 7)
         return {"year": d.year, "month": d.month, "day": d.day}
     unit, n = re.match(r"([a-z]+)([+-]\d+)", rel).groups()
     n = int(n)

@@ -22,6 +22,7 @@ from .text import content_terms, quotable_sentences
 from .types import Chunk, Hit
 
 RRF_K = 60
+RECENCY = 0.5  # the default of Settings.recency_bonus (RAG_RECENCY_BONUS), in first places of one ranking
 
 
 class Lexical:
@@ -95,8 +96,10 @@ _EMPTY = _Index([], [], {}, {}, Lexical([]))
 class Retriever:
     """Finds the passages for a question; reloads its lexical state when the store changes."""
 
-    def __init__(self, store: Store, embedder: Embedder, top_k: int = 6, recheck_s: float = 2.0):
+    def __init__(self, store: Store, embedder: Embedder, top_k: int = 6, recheck_s: float = 2.0,
+                 recency: float = RECENCY):
         self.store, self.embedder, self.top_k = store, embedder, top_k
+        self.recency = recency  # Settings.recency_bonus: how far "latest/now" moves the newest coverage up
         self._recheck_s = recheck_s
         self._lock = threading.Lock()
         self._generation = -1
@@ -141,12 +144,14 @@ class Retriever:
         return self._generation
 
     def search(self, query: str, top_k: int | None = None, embedding: list[float] | None = None,
-               asked=None, holds=None, prefer_doc: str = "") -> list[Hit]:
+               asked=None, holds=None, dated=None, prefer_doc: str = "") -> list[Hit]:
         """The top_k passages by reciprocal-rank fusion of dense and BM25 rankings, shaped by what the
-        question pins down (`asked`, a rag.understand.Asked): its years, the names it asks about, "latest",
-        "originally"; given `holds` (chunk -> whether it holds an answer of the asked kind), by that too.
-        `prefer_doc` (the story an embed sits in) moves that article's passages up by PREFER_DOC; other
-        articles stay in the running (the per-article cap still holds)."""
+        question pins down (`asked`, a rag.understand.Asked): its years and quarters, the names it asks
+        about, "latest", "originally"; given `holds` (chunk -> whether it holds an answer of the asked
+        kind), by that too. `dated` (chunk -> (years, quarters) its sentences are about, from the stored
+        facts) says what a passage is about where its words alone do not ("the third quarter" in
+        January 2023 is 2022's). `prefer_doc` (the story an embed sits in) moves that article's passages
+        up by PREFER_DOC; other articles stay in the running (the per-article cap still holds)."""
         self.refresh()
         index = self._index
         k = top_k or self.top_k
@@ -164,7 +169,7 @@ class Retriever:
             fused[i] += 1.0 / (RRF_K + rank + 1)
             lex_score[i] = s
         if asked is not None:
-            _shape(fused, index.chunks, asked, holds)
+            _shape(fused, index.chunks, asked, holds, dated, self.recency)
         for i in fused if prefer_doc else ():
             if index.chunks[i].doc_id == prefer_doc:
                 fused[i] += PREFER_DOC * STEP
@@ -196,30 +201,39 @@ STEP = 1.0 / (RRF_K + 1)  # what one first place in one ranking is worth
 PREFER_DOC = 0.5  # in STEPs: as much as naming the asked-about name, so a much better passage elsewhere still wins
 
 
-def _shape(fused: dict[int, float], chunks: list[Chunk], asked, holds=None) -> None:
-    """Move passages about the question's year and names up, and those about other years down:
+def as_of(chunk: Chunk) -> str:
+    """The date an article's text stands as of: its update, else its publication (ISO 8601 compares as text)."""
+    return max(chunk.published, chunk.updated)
+
+
+def _shape(fused: dict[int, float], chunks: list[Chunk], asked, holds=None, dated=None,
+           recency: float = RECENCY) -> None:
+    """Move passages about the question's year, quarter and names up, and those about other years down:
     "the 2021 final" must not be answered from the 2019 report because it ranks higher.
     A passage is about the years it names ("next year" read against its article's date) and the year its
-    article was published."""
+    article was published. "Latest" moves the newest coverage of what is asked about up, "originally"
+    the oldest: of the passages about its names and years, not the newest or oldest article in the pool
+    (a question about the past is never pushed towards today's coverage)."""
     names = [n for n in (re.sub(r"\s+", " ", _YEAR.sub(" ", e.norm)).strip() for e in asked.entities) if n]
-    newest = max((chunks[i].published for i in fused), default="") if asked.latest else ""
-    # the oldest coverage of what is asked about (its names, or else the ten best passages), not the
-    # oldest article in the pool
+    when = {i: _about(chunks[i], dated) for i in fused} if (asked.years or asked.quarters) else {}
     top = sorted(fused, key=lambda i: -fused[i])[:10]
     about = [i for i in (fused if names else top) if chunks[i].published
-             and all(n in f"{chunks[i].title} {chunks[i].text}".casefold() for n in names)]
+             and all(n in f"{chunks[i].title} {chunks[i].text}".casefold() for n in names)
+             and (not asked.years or when[i][0] & asked.years)]
+    newest = max((as_of(chunks[i]) for i in about), default="") if asked.latest else ""
     oldest = min((chunks[i].published for i in about), default="") if getattr(asked, "earliest", False) else ""
     for i in fused:
         c = chunks[i]
         bonus = 0.0
         if asked.years:
-            years = {int(y) for y in _YEAR.findall(c.text)} | {int(y) for y in _YEAR.findall(c.published[:4])}
-            if c.published[:4].isdigit():  # "next year" in an article of 2023 is 2024
-                years |= {int(c.published[:4]) + _RELATIVE[m.group(1).lower()] for m in _REL_YEAR.finditer(c.text)}
+            years = when[i][0]
             # a question naming several years ("in early 2023, up on 2022") is best answered by a passage
             # about all of them: the bonus is the share of the asked years the passage is about
             shared = len(years & asked.years) / len(asked.years)
             bonus += 0.75 * shared if shared else -0.75 if years else 0.0
+        if asked.quarters and when[i][1]:
+            bonus += 0.5 if any((y is None or y == hy) and q == hq for y, q in asked.quarters
+                                for hy, hq in when[i][1]) else -0.5
         if names:
             low = f"{c.title} {c.text}".casefold()
             # "Kessling-Askvik" is named by a passage about trains from Kessling to Askvik
@@ -229,11 +243,25 @@ def _shape(fused: dict[int, float], chunks: list[Chunk], asked, holds=None) -> N
         # that name only the council
         if holds is not None and holds(c):
             bonus += 0.5
-        if newest and c.published == newest:
-            bonus += 0.5
+        if newest and as_of(c) == newest:
+            bonus += recency
         if oldest and c.published == oldest:
             bonus += 0.5
         fused[i] += bonus * STEP
+
+
+def _about(c: Chunk, dated=None) -> tuple[set, set]:
+    """(years, quarters) a passage is about: from its stored facts when given, else from its words;
+    and always the year its article was published."""
+    published = {int(c.published[:4])} if c.published[:4].isdigit() else set()
+    if dated is not None:
+        found = dated(c)
+        if found is not None:
+            return set(found[0]) | published, set(found[1])
+    years = {int(y) for y in _YEAR.findall(c.text)} | published
+    if published:  # "next year" in an article of 2023 is 2024
+        years |= {min(published) + _RELATIVE[m.group(1).lower()] for m in _REL_YEAR.finditer(c.text)}
+    return years, set()
 
 
 def _diverse(ranked: list[int], chunks: list[Chunk], k: int) -> list[int]:

@@ -188,8 +188,9 @@ class Answer:
     dropped: int = 0  # drafted sentences the checker removed (their text and reasons: trace.dropped)
     notice: str = ""
     drafted: int = 0  # sentences in the backend's draft
-    # a yes/no answer in plain words, said before the sentences ("No.", "Not so far.", "Carrow says no."):
-    # our own fixed wording, read from the first cited sentence, shown only with that sentence
+    # said before the sentences, in our own fixed wording about the first citation: the date a dated answer
+    # stands as of ("As of 26 January 2023:", from that article's metadata), then a yes/no answer in plain
+    # words ("No.", "Not so far.", "Carrow says no.", read from that sentence and shown only with it)
     lead: str = ""
     trace: Trace = field(default_factory=Trace, repr=False)
 

@@ -56,11 +56,16 @@ PERSON_NOUNS = set("""person people man woman men women player leader executive 
     minister mayor president reviewer analyst doctor""".split())
 _MONEY_VERBS = {"cost", "pay", "spend", "worth", "charge", "raise", "earn", "fund", "fine", "sell", "buy", "price",
                 "invest", "lose", "owe", "budget", "value"}
+_PAID = {"cost", "pay", "spend", "charge", "earn", "owe"}  # what one of these takes is an amount of money
 _AUX = {"be", "do", "have", "can", "could", "will", "would", "should", "may", "might", "must", "shall",
         "is", "are", "was", "were", "am", "does", "did", "has", "had"}  # lemmas and forms: "Has" may lemmatise as "has"
 _LEAD = re.compile(r"^\s*(?:and|but|so|also|then|ok(?:ay)?|well)\b[\s,]*", re.I)
 # "originally", "when it was announced", "at the start": the oldest coverage of the thing wins
 _EARLIEST = re.compile(r"\b(originally|initially|at first|at the (?:start|outset|beginning)(?! of)|to begin with|"
+                       # the start of an event ("on the first evening of the strike"), not of a period of time
+                       r"(?:the (?:first|opening) (?:days?|evenings?|nights?|mornings?|afternoons?|hours?|weeks?)|"
+                       r"the (?:start|outset|beginning)) of (?=(?:the|its|their|his|her) "
+                       r"(?!year|quarter|month|week|season|decade|century)[a-z]+)|"
                        r"first (?:announced?|promised?|planned?|said|estimated?|expected|meant|supposed|set)|"
                        r"when (?:it|they|he|she|the \w+) (?:was |were )?(?:first )?(?:announced|unveiled|launched|"
                        r"approved|proposed|gave the go-ahead|announced it|unveiled it|approved it))\b", re.I)
@@ -90,6 +95,10 @@ class Asked:
     ordinal: str = ""  # "second", "first-ever": an edition or rank asked about
     latest: bool = False  # "latest", "now", "currently": the newest coverage wins
     earliest: bool = False  # "originally", "when it was announced": the oldest coverage wins
+    cue: str = ""  # the words that set `latest` or `earliest` ("now", "originally"): when, not what, is asked
+    # asked in the present or future tense about no particular time ("who holds the record", "when will it
+    # open"): the answer stands as of its article's date, which the answer says
+    now: bool = False
     plural: bool = False  # "which companies": more than one answer expected
     noun: str = ""  # the noun a which/what question asks about ("company", "reason")
     measure: str = ""  # what a figure must be a figure of: "how many copies" -> copy, "X's revenue" -> revenue
@@ -139,9 +148,13 @@ def understand(question: str) -> Asked:
                 claims[0] if claims else None)
     claim = (main.predicate, main.subject, main.object, main.negated) if main is not None else ()
     term = _term(q) if kind == "definition" else ""
+    earliest = _earliest(q, kind)
+    latest = bool(_LATEST.search(q)) and not earliest
+    cue = (_EARLIEST.search(q) if earliest else _LATEST.search(q) if latest else None)
+    now = latest or (not earliest and not years and not quarters and _present(toks))
     return Asked(kind=kind, years=frozenset(years), quarters=frozenset(quarters), entities=ents, side=side,
-                 ordinal=ordinal, latest=bool(_LATEST.search(q)) and not _earliest(q, kind),
-                 earliest=_earliest(q, kind), plural=plural, noun=noun,
+                 ordinal=ordinal, latest=latest, earliest=earliest, cue=cue.group() if cue else "", now=now,
+                 plural=plural, noun=noun,
                  measure=measure, dimension=dimension, claim=claim, term=term)
 
 
@@ -162,6 +175,21 @@ def _term(q: str) -> str:
         if m and m.group(1).strip():
             return m.group(1).strip(" ,.?!")
     return ""
+
+
+_PRESENT = {"is", "are", "am", "has", "have", "does", "do", "will", "can", "'s", "’s", "shall"}
+
+
+def _present(toks) -> bool:
+    """The question's first verb is in the present or future tense ("holds", "has won", "will be running";
+    not "won", "did", "was")."""
+    v = next((t for t in toks if t.pos in ("AUX", "VERB")), None)
+    if v is None:
+        return False
+    w = v.text.lower()
+    if v.pos == "AUX" or w in _PRESENT:
+        return w in _PRESENT
+    return w in (v.lemma, v.lemma + "s", v.lemma + "es", v.lemma[:-1] + "ies")
 
 
 def _earliest(q: str, kind: str) -> bool:
@@ -293,6 +321,14 @@ def _kind(q: str, low: str, toks) -> tuple[str, str, bool]:
     if wh == "where":
         return "place", "", False
     if wh in ("what", "which", "whose"):
+        # "What did the council think the tram would cost?", "What did Kestrel pay for the site?", "What was it
+        # expected to cost?": "what" is what is paid (the paying verb has no object of its own)
+        paid = [i for i, t in enumerate(toks) if t.pos == "VERB" and t.lemma in _PAID]
+        if wh == "what" and toks[first].dep in ("dobj", "attr") and any(
+                not any(t.dep == "dobj" and t.head == i and j != first for j, t in enumerate(toks)) for i in paid) \
+                or re.match(r"what (?:will|would|does|do|did|could|might|should) (?:\S+ ){1,6}"
+                            r"(?<!the )(?<!its )(?<!their )(?<!about )(?<!of )cost\s*\??$", main):
+            return "money", "", False
         if re.match(r"what (?:percentage|percent|proportion|share|rate)\b|what %", main) \
                 or re.search(r"\b(?:by|in) what (?:percentage|percent|proportion)\b", low):
             return "percent", "", False

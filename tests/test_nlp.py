@@ -91,10 +91,23 @@ def test_entity_norms_and_aliases():
     ("Sales rose in the first quarter of 2021.", dict(year=2021, quarter=1)),
     ("He scored in the 2019-20 season.", dict(year=2019, year_end=2020)),
     ("It opened on March 3, 2022.", dict(year=2022, month=3, day=3)),
+    ("The talks resume next Tuesday.", dict(year=2024, month=3, day=12, relative="weekday:1+")),
+    ("They met last Tuesday.", dict(year=2024, month=3, day=5, relative="weekday:1-")),
+    ("They met last Thursday.", dict(year=2024, month=2, day=29)),  # not the published day itself
+    ("It rained last week.", dict(year=2024, month=2, relative="week-1")),
+    ("She spoke yesterday.", dict(year=2024, month=3, day=6, relative="day-1")),
+    ("He resigned two days ago.", dict(year=2024, month=3, day=5, relative="day-2")),
 ])
 def test_times_resolve_against_the_published_date(text, want):
     (t,) = nlp.analyze(text, "2024-03-07").times
     assert {k: getattr(t, k) for k in want} == want
+
+
+def test_a_phrase_is_resolved_against_the_date_given_never_today():
+    friday = nlp.resolve_time("on Friday", "2024-01-02")  # a Tuesday: the Friday before is in 2023
+    assert (friday.year, friday.month, friday.day) == (2023, 12, 29)
+    assert nlp.resolve_time("last year", "2019-06-01").year == 2018
+    assert nlp.resolve_time("the committee", "2024-01-02") is None
 
 
 def test_relative_time_without_a_date_keeps_what_it_said():

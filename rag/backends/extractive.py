@@ -9,8 +9,9 @@ judged not to answer when the best evidence is weak, the asked-for kind of
 answer is nowhere in it, or the question names something the coverage never
 mentions.
 
-Why 360 lines: candidate scoring, the question's constraints and answer composition are one
-selection; the composition part (spans, reasons, trimming) is the candidate to split out.
+Why 480 lines: candidate scoring, the question's constraints and answer composition are one
+selection; reading on and trimming live in compose.py, the choice among dated statements of one
+fact in dated.py; the answer-span part is the next candidate to split out.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from ..lexicon import country_of
 from ..question import aimed_at_model, intent
 from ..text import STOPWORDS, content_terms, names, negations, numbers, sentence_spans, stem, word_count, words
 from . import REFUSAL, Backend, Request
+from . import dated as choose_dated
 from .compose import CAUSE as _CAUSE, read_on, trim, yes_no_lead
 
 MAX_WORDS = 80
@@ -82,7 +84,10 @@ class Extractive(Backend):
         if not cands:
             req.notes.append("refused: no candidate sentences")
             return []
-        q_terms = set(content_terms(req.query))
+        # the words that say when ("now", "originally") are answered by the articles' dates, not matched
+        cue = set(content_terms(req.asked.cue)) if req.asked is not None and req.asked.cue else set()
+        q_all = set(content_terms(req.query))
+        q_terms = q_all - cue
         asked_now = set(content_terms(req.question))
         # in a follow-up, words carried over from earlier turns count for less than the new question's
         weights = {t: req.idf(t) * (1.0 if t in asked_now else 0.3) for t in q_terms}
@@ -130,26 +135,46 @@ class Extractive(Backend):
         if best.sim < floor * MIN_SIMILARITY and best.match < floor * MIN_MATCH:
             req.notes.append("refused: the best evidence is weak (similarity and word match)")
             return []
-        topic = q_terms - _name_terms(req.question) - _FRAME
+        # (a cue still counts as asked about where the coverage must hold what is asked: no weaker refusals)
+        topic = q_all - _name_terms(req.question) - _FRAME
         # The question's own words (names aside) that the coverage never uses, weighted by rarity:
         # when most of what is asked about is absent and nothing is close in meaning, it is not covered.
         if topic and best.sim < 0.55:
-            known = sum(weights[t] for t in topic if req.in_corpus(t)) / (sum(weights[t] for t in topic) or 1)
+            weight = lambda t: weights.get(t, req.idf(t))  # noqa: E731  - a cue word has no match weight
+            known = sum(weight(t) for t in topic if req.in_corpus(t)) / (sum(weight(t) for t in topic) or 1)
             if known < 0.3:
                 req.notes.append("refused: most of what is asked about is absent from the coverage")
                 return []
+        dated = None
         if want.answer_type not in ("open", "reason"):
             # "who"/"when"/"how much": the sentence that holds a name/date/amount, not merely the most similar
-            typed = [c for c in cands if c.typed and c.score >= 0.6 * best.score]
+            answers = held = [c for c in cands if c.typed]
             # ...and it must be about what was asked: a figure or a name about something else is wrong
             passage_terms = {i: set(content_terms(h.chunk.text)) for i, h in enumerate(req.hits, 1)}
-            typed = [c for c in typed if not topic or (passage_terms[c.passage] & topic) or c.sim >= 0.6]
+            answers = [c for c in answers if not topic or (passage_terms[c.passage] & topic) or c.sim >= 0.6]
             if want.answer_type in ("amount", "date"):
-                typed = [c for c in typed if c.terms & topic or c.sim >= 0.6]
+                answers = [c for c in answers if c.terms & topic or c.sim >= 0.6]
+            close = 0.6 * best.score
+            # the asked kind itself beats merely some figure: an amount of money for "what did it cost",
+            # not the sentence with the year the bridge opened; a count of ships for "how many ships"
+            exact = [c for c in answers if choose_dated.exact(req, c)]
+            if exact and exact[0].score >= close and exact[0] is not answers[0]:
+                req.notes.append(f"chose a sentence holding the asked kind itself over {answers[0].text[:60]!r}")
+            answers = exact if exact and exact[0].score >= close else answers
+            typed = [c for c in answers if c.score >= close]
             if not typed:
                 req.notes.append("refused: no sentence holds the asked-for kind of answer about the subject")
                 return []
             best = typed[0]
+            # the same fact stated with different values on different dates: the newest first (or that of
+            # the moment asked about), the other value after it
+            # (a sentence that restates the other's value is about the same thing, whatever its words)
+            dated = choose_dated.choose(req, best, answers, lambda c: _doc(req, c), topic,
+                                        [c for c in held if choose_dated.exact(req, c)])
+            if dated.first is not best:
+                req.notes.append(f"gave the {'newest' if dated.as_of else 'asked moment'}'s statement first, "
+                                 f"over {best.text[:60]!r}")
+                best = dated.first
         elif want.answer_type == "reason":
             # "why": the sentence that gives a reason (blamed, because, due to), when one is close behind
             reasons = [c for c in cands if c.typed and c.score >= 0.85 * best.score]
@@ -184,13 +209,20 @@ class Extractive(Backend):
         # denial) is shown beside it: the reader sees the disagreement, not one side picked silently.
         rival = next((c for c in cands if c.passage != best.passage and _doc(req, c) != _doc(req, best)
                       and c.score >= 0.6 * best.score and (c.typed or want.answer_type in ("open", "reason"))
-                      and _disagree(best, c)), None)
+                      and _disagree(best, c)), None) if dated is None or not dated.rivals else dated.other
         if rival:
             chosen.append(rival)
         covered = set().union(*(c.terms for c in chosen))
         for c in chosen:
             c.shown = c.text if explain else trim(c.text, q_terms)
         words_used = sum(word_count(c.shown) for c in chosen)
+        if rival is not None and dated is not None and dated.rivals and words_used > MAX_WORDS:
+            chosen = [c for c in chosen if c is not rival]  # the earlier value is a courtesy; the cap is not
+            words_used -= word_count(rival.shown)
+        # "as of <date>" for the newest of several dated statements, and for any "latest/now" answer
+        as_of = dated.as_of if dated is not None else _doc(req, best) if req.asked is not None and req.asked.latest else ""
+        if as_of:
+            req.notes.append(f"asof: {as_of}")
         for c in cands:
             if len(chosen) == MAX_SENTENCES or c.score < 0.85 * best.score:
                 break
