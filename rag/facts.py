@@ -197,7 +197,7 @@ _OWNED = re.compile(r"\b(?:its|their|his|her|our|[\w'’]+['’]s)\s+(?:[a-z][\w
 # "the Claude series of models"; "its Claude models" (after an owner: "the Ford cars" may name the maker)
 _RANGE = re.compile(r"\s+(?:series|line|family|range|lineup|suite)\s+of\b")
 _MADE = re.compile(rf"\s+(?:{_PRODUCT})\b")
-_NOT_PRODUCTS = {"GPE", "LOC", "FAC", "DATE", "TIME", "CARDINAL", "PERCENT", "MONEY", "QUANTITY"}
+_NOT_PRODUCTS = {"DATE", "TIME", "CARDINAL", "PERCENT", "MONEY", "QUANTITY"}  # "such as Kestra and Brio": NER may say GPE
 
 
 def _as_products(a: Analysis, sentences: list[SentenceFacts]) -> tuple[SentenceFacts, ...]:
@@ -304,17 +304,18 @@ def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, ar
             if other and not _related(key, other) and key not in other and other not in key:
                 return Fit(False, "entity", f"is about {other}, not {e.text}", tuple(sorted(about)))
     # "Who runs Alibaba?" is not answered by "Anthropic has rapidly emerged as a formidable player ..." in an
-    # article whose title names Alibaba: a name beyond the question's says who did the asked thing only in a
-    # sentence that names the asked one (or opens on a pronoun for it) or states the asked act
+    # article whose title names Alibaba: a sentence that opens on another name is about that one, unless it
+    # names the asked one too or states the asked act ("Ana Ruiz designed the drone" for "who designed it")
     if asked.kind == "person_or_org" and asked.claim and asked.claim[0].split()[0] not in _GENERIC_PREDICATES:
         pred = asked.claim[0].split()[0]
+        opener = _opening_name(art, sent, article)
         for e in asked.entities:
             key = _strip_years(e.norm)
-            if not key or e in asked.side or _names_it(key, own_text, sent) \
+            if not opener or not key or e in asked.side or _related(key, opener) or key in opener or opener in key \
                     or any(len(w) > 3 and re.search(rf"\b{re.escape(w)}\b", own_text) for w in key.split()) \
-                    or (_REFERS.match(sentence) and _related(key, _referent(art, sent))) or _states(pred, sent, sentence):
+                    or _states(pred, sent, sentence, key, art):
                 continue
-            return Fit(False, "entity", f"names neither {e.text} nor who {pred}s it", tuple(sorted(about)))
+            return Fit(False, "entity", f"is about {opener}, not {e.text}", tuple(sorted(about)))
     # "When will Estmark join?" is not answered by "Taurica and Ostrel joined on Thursday": the sentence's
     # claim with the asked predicate has another actor, and the asked one is not in it
     if asked.claim and asked.claim[1] and asked.entities:
@@ -383,11 +384,29 @@ def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, ar
 _GENERIC_PREDICATES = {"be", "have", "do", "say", "happen", "mean", "get", "make", "go"}
 
 
-def _states(pred: str, sent: SentenceFacts, sentence: str) -> bool:
-    """The sentence states the act `pred` (a verb lemma): as a claim, a form of the verb, its noun
-    ("approval") or the one who does it ("leader", "founder", "director")."""
-    if any(p.split()[0] == pred or nominal_of(pred, p.split()[0]) for p, *_ in sent.claims):
-        return True
+def _opening_name(art: ArticleFacts, sent: SentenceFacts, article: str) -> str:
+    """The name a sentence opens on (normalised), one the article uses as a name somewhere: "" for none."""
+    d = _DATELINE.match(article, sent.start, sent.end) if article else None
+    m = _CAP_RUN.match(article, d.end() if d else sent.start, sent.end) if article else None
+    if m is None:
+        return ""
+    norm = normalize_name(m.group())
+    return norm if norm in _names_of(art) else ""
+
+
+def _names_of(art: ArticleFacts) -> set:
+    return {n for s in art.sentences for lab, n in s.names if lab not in ("DATE", "TIME")}
+
+
+def _states(pred: str, sent: SentenceFacts, sentence: str, key: str, art: ArticleFacts) -> bool:
+    """The sentence states the act `pred` (a verb lemma) about `key` or something unnamed: as a claim, a
+    form of the verb, its noun ("approval") or the one who does it ("leader", "founder", "director").
+    "Orvane is run by Mira Tallis" states running, but of Orvane: not of Dunmore Labs."""
+    acts = [(su, o) for p, su, o, *_ in sent.claims if p.split()[0] == pred or nominal_of(pred, p.split()[0])]
+    named = _names_of(art)
+    other = lambda x: x and not _related(x, key) and any(_related(x, n) or x == n for n in named)  # noqa: E731
+    if acts:
+        return any(not other(o) for su, o in acts)
     base = pred[:-1] if pred.endswith("e") else pred
     forms = {stem(pred)} | {stem(x) for x in (pred + "er", base + "er", pred + "or", base + "or", pred + "ner")}
     return bool(forms & {stem(w) for w in words(sentence.lower())})

@@ -220,19 +220,22 @@ _UNDISCLOSED = re.compile(
 # kinds; "figure" for number, money and percent): "declined to name the buyer" is a who,
 # "the terms were not disclosed" a how much, "the specifics remain under wraps" a how.
 _ASPECTS = {
-    "process": "how details detail specifics specific nature method methods means mechanism circumstances manner "
+    "process": "details detail specifics specific nature method methods means mechanism circumstances manner "
                "extent terms",
     "reason": "why reason reasons motive motives cause causes rationale explanation basis grounds",
     "date": "when date dates timing timetable timeline schedule deadline",
     "person_or_org": "who whom identity identities name names source sources buyer buyers bidder bidders seller culprit",
     "place": "where location locations whereabouts site",
     "figure": "much many price prices terms amount sum value cost costs fee fees figure figures size number valuation "
-              "salary compensation financial",
+              "salary compensation financial pay paid pays paying worth spend spent",
 }
 ASPECT_OF: dict[str, set[str]] = {}
 for _kind, _ws in _ASPECTS.items():
     for _w in _ws.split():
         ASPECT_OF.setdefault(_w, set()).add(_kind)
+# "how" asks a manner, "how large"/"how many" a figure and "how soon" a date
+_HOW = re.compile(r"\bhow(?:\s+(much|many|large|big|long|far|high|old|heavy|tall|fast|deep|wide|often|soon|"
+                  r"severe|serious|bad))?\b", re.I)
 # "name" is who as a noun ("declined to give names") and as a verb ("declined to name the buyer")
 _TELLS_KIND = {"name": "person_or_org", "identify": "person_or_org", "date": "date"}
 
@@ -247,6 +250,8 @@ def withheld(sentence: str) -> tuple[str, frozenset]:
         if m:
             ws = re.findall(r"[a-z]+", sentence.lower())
             kinds = {k for w in ws for k in ASPECT_OF.get(w, ())}
+            kinds |= {"process" if not h.group(1) else "date" if h.group(1).lower() == "soon" else "figure"
+                      for h in _HOW.finditer(sentence)}
             kinds |= {_TELLS_KIND[w] for w in re.findall(r"[a-z]+", m.group().lower()) if w in _TELLS_KIND}
             return how, frozenset(kinds)
     return "", frozenset()

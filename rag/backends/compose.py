@@ -90,6 +90,12 @@ def trim(text: str, q_terms: set) -> str:
     return text
 
 
+# The lead of an answer that only says the coverage does not know (rag.backends.extractive): our own
+# wording, shown only with the cited sentence that says so; an eval counts such an answer as declining.
+UNDISCLOSED_LEAD = "Not disclosed so far."
+UNKNOWN_LEAD = "Not known so far."
+UNSAID_LEADS = (UNDISCLOSED_LEAD, UNKNOWN_LEAD)
+
 _FUTURE = {"will", "would", "could", "may", "might", "should", "can", "plans", "expects", "hopes", "wants", "seeks",
            "tries", "threatens", "prospective"}  # prospective: an act named by a noun as to come ("any filings")
 _PRONOUNS = {"it", "he", "she", "they", "we", "i", "you", "this", "that", "which", "who"}

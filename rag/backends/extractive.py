@@ -15,18 +15,18 @@ selection; the composition part (spans, reasons, trimming) is the candidate to s
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from functools import lru_cache
 from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Iterator
 
 from ..facts import Fit, fit, undated
-from ..lexicon import RESPONSE_VERBS, country_of, withheld
+from ..lexicon import country_of, nominal_of
 from ..question import aimed_at_model, intent
 from ..text import STOPWORDS, content_terms, names, negations, numbers, sentence_spans, stem, word_count, words
 from . import REFUSAL, Backend, Request
 from .compose import CAUSE as _CAUSE, read_on, trim, yes_no_lead
+from .unsaid import gives_kind, not_known, say_not_known
 
 MAX_WORDS = 80
 MAX_SENTENCES = 3
@@ -119,10 +119,10 @@ class Extractive(Backend):
         cands = [c for c in cands if fits[id(c)].ok]
         for c in misfits[:5]:
             req.notes.append(f"rejected {c.text[:80]!r}: {fits[id(c)].reason}")
-        unsaid = _unsaid(req, everyone, fits, weights)
+        unsaid = not_known(req, everyone, fits, weights, _name_terms(req.question) | _FRAME)
         if not cands:
             if unsaid:
-                return _say_unsaid(req, unsaid)
+                return say_not_known(req, unsaid)
             _say_what_is_covered(req, misfits, fits)
             return []
         best = cands[0]
@@ -140,6 +140,8 @@ class Extractive(Backend):
         if topic and best.sim < 0.55:
             known = sum(weights[t] for t in topic if req.in_corpus(t)) / (sum(weights[t] for t in topic) or 1)
             if known < 0.3:
+                if unsaid:
+                    return say_not_known(req, unsaid)
                 req.notes.append("refused: most of what is asked about is absent from the coverage")
                 return []
         if want.answer_type not in ("open", "reason"):
@@ -152,7 +154,7 @@ class Extractive(Backend):
                 typed = [c for c in typed if c.terms & topic or c.sim >= 0.6]
             if not typed:
                 if unsaid:
-                    return _say_unsaid(req, unsaid)
+                    return say_not_known(req, unsaid)
                 req.notes.append("refused: no sentence holds the asked-for kind of answer about the subject")
                 return []
             best = typed[0]
@@ -166,8 +168,8 @@ class Extractive(Backend):
                 and not any(t in best.terms for t in q_terms - _name_terms(req.question)):
             req.notes.append("refused: nothing states the thing asked about")
             return []  # nothing states the thing asked about
-        if unsaid and not _gives(req, best, want.answer_type, cands):
-            return _say_unsaid(req, unsaid)
+        if unsaid and not gives_kind(req, best, want.answer_type, cands):
+            return say_not_known(req, unsaid)
         # a reason, the steps, or what a term means: read on through the paragraph
         explain = want.answer_type == "reason" or (req.asked is not None and req.asked.kind in ("process", "definition"))
         chosen = [best]
@@ -273,106 +275,6 @@ def _answer_span(req: Request, c: Candidate) -> str:
     return piece
 
 
-def _unsaid(req: Request, pool: list[Candidate], fits: dict, weights: dict) -> Candidate | None:
-    """A sentence saying that what is asked is not known ("The specific nature of the claims remains under
-    wraps", "declined to name the buyer", "X did not respond to a request for comment"), about what the
-    question asks: it withholds the asked kind of answer (a how, a who, a figure), and most of the
-    question's own words are in it or the two sentences before it in its paragraph. A response question
-    ("How did X respond?") is answered by X declining to comment. None when the question is yes/no,
-    a definition, or the sentence misses the question's year, quarter or names."""
-    asked = req.asked
-    if asked is None or asked.kind in ("yesno", "definition", "list"):
-        return None
-    want = "figure" if asked.kind in ("number", "money", "percent") else \
-        "person_or_org" if asked.kind == "name" else asked.kind
-    response = bool(asked.claim) and asked.claim[0].split()[0] in RESPONSE_VERBS
-    topic = {t: w for t, w in weights.items() if t not in _name_terms(req.question) | _FRAME | _RESPONSE_STEMS}
-    for c in sorted(pool, key=lambda c: -c.score):
-        f = fits.get(id(c))
-        if f is None or (not f.ok and f.failed not in ("kind", "measure")):
-            continue
-        how, kinds = withheld(c.text)
-        if not how or (how == "no comment") != response or (how != "no comment" and want not in kinds):
-            continue
-        text, facts = req.article(_doc(req, c))
-        before = _before(text, facts, c.start)
-        if how == "no comment" and asked.entities and not all(
-                _named(e.norm, c.text) or (_REFERS_BACK.match(c.text) and _named(e.norm, before[-1:]))
-                for e in asked.entities):
-            continue  # someone else declined to comment
-        near = set(c.terms).union(*(set(content_terms(b)) for b in before))
-        # the light stemmer leaves "access" and "accessing" as "acces" and "access": a shared start counts
-        if topic and sum(w for t, w in topic.items() if t in near or any(
-                min(len(t), len(n)) >= 5 and (n.startswith(t) or t.startswith(n)) for n in near)) < 0.5 * sum(topic.values()):
-            continue
-        return c
-    return None
-
-
-_RESPONSE_STEMS = {stem(w) for w in RESPONSE_VERBS | {"response", "responded", "responds", "reaction", "reply",
-                                                       "replied", "comment", "commented", "said", "says"}}
-_REFERS_BACK = re.compile(r"^[\"“]?(?:It|They|He|She|The (?:company|firm|group|maker|ministry|council|agency))\b")
-
-
-def _named(norm: str, texts) -> bool:
-    """One of a name's words (longer than three letters) is in the text(s)."""
-    texts = [texts] if isinstance(texts, str) else texts
-    return any(len(w) > 3 and re.search(rf"(?<!\w){re.escape(w)}(?!\w)", t, re.I) for w in norm.split() for t in texts)
-
-
-def _before(text: str | None, facts, start: int, n: int = 2) -> list[str]:
-    """Up to `n` sentences before the one at `start`, in its paragraph, in article order."""
-    if not text or facts is None:
-        return []
-    i = bisect_right(facts.starts, start) - 1
-    out, end = [], start
-    for s in reversed(facts.sentences[max(0, i - n):max(0, i)]):
-        if "\n\n" in text[s.end:end]:
-            break
-        out.insert(0, text[s.start:s.end])
-        end = s.start
-    return out
-
-
-def _say_unsaid(req: Request, c: Candidate) -> list[Candidate]:
-    """Answer with the sentence that says the asked thing is not known, led by our own plain words."""
-    how, _ = withheld(c.text)
-    req.notes.append(f"chose a sentence saying it is not known: {c.text[:60]!r}")
-    if how != "no comment":
-        word = "Not disclosed so far." if how == "undisclosed" else "Not known so far."
-        req.notes.append(f"lead: {_doc(req, c)}\t{c.start}\t{word}")
-    c.shown = c.text
-    return [c]
-
-
-_MANNER = re.compile(r"\bby\s+\w+ing\b|\b(?:through|via|using|by means of|with the help of|in exchange for|"
-                     r"first|then|after|before|steps?|process)\b", re.I)
-
-
-def _gives(req: Request, c: Candidate, answer_type: str, cands: list[Candidate]) -> bool:
-    """Whether the chosen sentence gives the kind of answer a why/how question asks (a reason, a manner;
-    for "how did X respond", something X said); any other kind is judged by its constraints (True)."""
-    asked = req.asked
-    if asked is not None and asked.claim and asked.claim[0].split()[0] in RESPONSE_VERBS:
-        # a response is anything the one asked about is reported to have said, denied or done in reply
-        names = [e.norm for e in asked.entities]
-        for o in cands[:8]:
-            facts = req.article(_doc(req, o))[1]
-            sent = facts.at(o.start)[0] if facts else None
-            if sent is not None and any(src and any(_related_name(src, n) for n in names) for *_, src, _ in sent.claims):
-                return True
-        return False
-    if answer_type == "reason":
-        return c.typed
-    if asked is not None and asked.kind == "process":
-        return bool(_MANNER.search(c.text))
-    return True
-
-
-def _related_name(a: str, b: str) -> bool:
-    return a == b or a.startswith(b + " ") or b.startswith(a + " ")
-
-
 def _states(req: Request, c: Candidate) -> bool:
     """The sentence has a claim with the question's predicate ("won" for "did she win", "led by" for "who led")."""
     if req.asked is None or not req.asked.claim:
@@ -380,8 +282,9 @@ def _states(req: Request, c: Candidate) -> bool:
     facts = req.article(_doc(req, c))[1]
     sent = facts.at(c.start)[0] if facts else None
     head = req.asked.claim[0].split()[0]
+    # an act named by its noun as to come counts ("a possible lawsuit" for "has she sued"): it is about the act
     return sent is not None and head not in ("be", "have", "do", "say", "happen", "mean") \
-        and any(p.split()[0] == head for p, *_ in sent.claims)
+        and any(p.split()[0] == head or (m == "prospective" and nominal_of(head, p)) for p, *_, m in sent.claims)
 
 
 def _polar(req: Request, chosen: list[Candidate]) -> list[Candidate]:
