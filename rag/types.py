@@ -188,8 +188,9 @@ class Answer:
     dropped: int = 0  # drafted sentences the checker removed (their text and reasons: trace.dropped)
     notice: str = ""
     drafted: int = 0  # sentences in the backend's draft
-    # a yes/no answer in plain words, said before the sentences ("No.", "Not so far.", "Carrow says no."):
-    # our own fixed wording, read from the first cited sentence, shown only with that sentence
+    # a yes/no answer in plain words, said before the sentences ("No.", "Not so far.", "Carrow says no."),
+    # or "Not disclosed so far." before a sentence saying the asked thing is not known: our own fixed
+    # wording, read from the first cited sentence, shown only with that sentence
     lead: str = ""
     trace: Trace = field(default_factory=Trace, repr=False)
 
