@@ -64,6 +64,11 @@ class ArticleFacts:
     def starts(self) -> list[int]:
         return [s.start for s in self.sentences]
 
+    @cached_property
+    def named(self) -> frozenset:
+        """Every name the article's sentences hold (normalised; no dates)."""
+        return frozenset(n for s in self.sentences for lab, n in s.names if lab not in ("DATE", "TIME"))
+
     def at(self, start: int) -> tuple[SentenceFacts | None, SentenceFacts | None]:
         """(the sentence holding offset `start`, the sentence before it)."""
         i = bisect_right(self.starts, start) - 1
@@ -224,7 +229,8 @@ def _as_products(a: Analysis, sentences: list[SentenceFacts]) -> tuple[SentenceF
         return tuple(sentences)
     out = []
     for sent in sentences:
-        names = tuple(sorted({("PRODUCT" if n in products and lab not in _NOT_PRODUCTS else lab, n) for lab, n in sent.names}))
+        names = tuple(sorted({("PRODUCT" if n in products and lab not in _NOT_PRODUCTS else lab, n)
+                              for lab, n in sent.names}))
         if names == sent.names:
             out.append(sent)
             continue
@@ -391,22 +397,16 @@ def _opening_name(art: ArticleFacts, sent: SentenceFacts, article: str) -> str:
     if m is None:
         return ""
     norm = normalize_name(m.group())
-    return norm if norm in _names_of(art) else ""
-
-
-def _names_of(art: ArticleFacts) -> set:
-    return {n for s in art.sentences for lab, n in s.names if lab not in ("DATE", "TIME")}
+    return norm if norm in art.named else ""
 
 
 def _states(pred: str, sent: SentenceFacts, sentence: str, key: str, art: ArticleFacts) -> bool:
     """The sentence states the act `pred` (a verb lemma) about `key` or something unnamed: as a claim, a
     form of the verb, its noun ("approval") or the one who does it ("leader", "founder", "director").
     "Orvane is run by Mira Tallis" states running, but of Orvane: not of Dunmore Labs."""
-    acts = [(su, o) for p, su, o, *_ in sent.claims if p.split()[0] == pred or nominal_of(pred, p.split()[0])]
-    named = _names_of(art)
-    other = lambda x: x and not _related(x, key) and any(_related(x, n) or x == n for n in named)  # noqa: E731
-    if acts:
-        return any(not other(o) for su, o in acts)
+    objects = [o for p, _, o, *_ in sent.claims if p.split()[0] == pred or nominal_of(pred, p.split()[0])]
+    if objects:  # of the asked one, or of something the article does not name
+        return any(not o or _related(o, key) or not any(_related(o, n) or o == n for n in art.named) for o in objects)
     base = pred[:-1] if pred.endswith("e") else pred
     forms = {stem(pred)} | {stem(x) for x in (pred + "er", base + "er", pred + "or", base + "or", pred + "ner")}
     return bool(forms & {stem(w) for w in words(sentence.lower())})

@@ -234,8 +234,9 @@ for _kind, _ws in _ASPECTS.items():
     for _w in _ws.split():
         ASPECT_OF.setdefault(_w, set()).add(_kind)
 # "how" asks a manner, "how large"/"how many" a figure and "how soon" a date
-_HOW = re.compile(r"\bhow(?:\s+(much|many|large|big|long|far|high|old|heavy|tall|fast|deep|wide|often|soon|"
-                  r"severe|serious|bad))?\b", re.I)
+HOW_FIGURES = ("much", "many", "large", "big", "long", "far", "high", "old", "heavy", "tall", "fast", "deep", "wide",
+               "often", "severe", "serious", "bad")
+_HOW = re.compile(rf"\bhow(?:\s+({'|'.join(HOW_FIGURES)}|soon))?\b", re.I)
 # "name" is who as a noun ("declined to give names") and as a verb ("declined to name the buyer")
 _TELLS_KIND = {"name": "person_or_org", "identify": "person_or_org", "date": "date"}
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
-from ..lexicon import ASPECT_OF, RESPONSE_VERBS, withheld
+from ..lexicon import ASPECT_OF, HOW_FIGURES, RESPONSE_VERBS, withheld
 from ..text import content_terms, stem, words
 from . import Request
 from .compose import UNDISCLOSED_LEAD, UNKNOWN_LEAD
@@ -38,7 +38,7 @@ def not_known(req: Request, pool: list, fits: dict, weights: dict, skip: set):
         "person_or_org" if asked.kind == "name" else asked.kind
     response = _asks_response(req)
     # the words that ask the kind ("how much ... paying", "the reason") are no part of what it is about
-    asking = {stem(w) for w, kinds in ASPECT_OF.items() if want in kinds} | {"much", "many"}
+    asking = {stem(w) for w, kinds in ASPECT_OF.items() if want in kinds} | {stem(w) for w in HOW_FIGURES}
     topic = {t: w for t, w in weights.items() if t not in skip | _RESPONSE_STEMS | asking}
     for c in sorted(pool, key=lambda c: -c.score):
         f = fits.get(id(c))
