@@ -260,7 +260,7 @@ def withheld(sentence: str) -> tuple[str, frozenset]:
 
 # Verbs a question asks about a response with ("how did X respond", "what did X say"): a sentence saying
 # X declined to comment answers them.
-RESPONSE_VERBS = frozenset("respond react reply answer comment say hit push".split())
+RESPONSE_VERBS = frozenset("respond react reply answer comment say".split())
 
 
 # ---------------------------------------------------------------- products

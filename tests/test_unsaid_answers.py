@@ -106,6 +106,13 @@ def test_a_response_the_coverage_reports_wins_over_no_further_comment(bot):
     assert not any("not known" in n for n in a.trace.notes), a.trace.notes
 
 
+def test_a_response_nobody_reports_is_refused(bot):
+    # the port authority is accused and named, but no sentence has it saying or doing anything in reply
+    a = bot.ask("How did the Ostby Port Authority respond to the accusation?")
+    assert a.refused, a.answer
+    assert any("nothing reports a response" in n for n in a.trace.notes), a.trace.notes
+
+
 def test_withheld_reads_what_is_not_known():
     how, kinds = withheld("The terms of the deal were not disclosed.")
     assert how == "undisclosed" and "figure" in kinds

@@ -26,7 +26,7 @@ from ..question import aimed_at_model, intent
 from ..text import STOPWORDS, content_terms, names, negations, numbers, sentence_spans, stem, word_count, words
 from . import REFUSAL, Backend, Request
 from .compose import CAUSE as _CAUSE, read_on, trim, yes_no_lead
-from .unsaid import gives_kind, not_known, say_not_known
+from .unsaid import gives_kind, not_known, reports_response, say_not_known
 
 MAX_WORDS = 80
 MAX_SENTENCES = 3
@@ -170,6 +170,9 @@ class Extractive(Backend):
             return []  # nothing states the thing asked about
         if unsaid and not gives_kind(req, best, want.answer_type, cands):
             return say_not_known(req, unsaid)
+        if reports_response(req, cands) is False:
+            req.notes.append("refused: nothing reports a response from the one asked about")
+            return []
         # a reason, the steps, or what a term means: read on through the paragraph
         explain = want.answer_type == "reason" or (req.asked is not None and req.asked.kind in ("process", "definition"))
         chosen = [best]

@@ -14,6 +14,7 @@ import re
 from bisect import bisect_right
 
 from ..lexicon import ASPECT_OF, HOW_FIGURES, RESPONSE_VERBS, withheld
+from ..nlp import STANCE
 from ..text import content_terms, stem, words
 from . import Request
 from .compose import UNDISCLOSED_LEAD, UNKNOWN_LEAD
@@ -78,18 +79,39 @@ def gives_kind(req: Request, c, answer_type: str, cands: list) -> bool:
     are judged by their constraints before this (True)."""
     asked = req.asked
     if asked is not None and _asks_response(req):
-        names = [e.norm for e in asked.entities]
-        for o in cands[:8]:
-            facts = req.article(_doc(req, o))[1]
-            sent = facts.at(o.start)[0] if facts else None
-            if sent is not None and any(src and any(_same_name(src, n) for n in names) for *_, src, _ in sent.claims):
-                return True
-        return False
+        return reports_response(req, cands) is not False
     if answer_type == "reason":
         return c.typed
     if asked is not None and asked.kind == "process":
         return bool(_MANNER.search(c.text))
     return True
+
+
+def reports_response(req: Request, cands: list) -> bool | None:
+    """For "How did X respond?": whether one of the best candidates reports X saying, denying or doing
+    something in reply (a claim X is the source of, or one with X as the subject of a reporting or
+    response verb); None when the question asks no response or names no one."""
+    asked = req.asked
+    if asked is None or not _asks_response(req):
+        return None
+    subject = asked.claim[1] if asked.claim and asked.claim[1] not in ("", "who", "what", "which") else ""
+    names = [e.norm for e in asked.entities if not subject or _same_name(e.norm, subject)] or \
+        [e.norm for e in asked.entities]
+    if not names:
+        return None
+    for o in cands[:8]:
+        facts = req.article(_doc(req, o))[1]
+        sent = facts.at(o.start)[0] if facts else None
+        if sent is None:
+            continue
+        for p, su, _, _, src, _ in sent.claims:
+            if (src and any(_same_name(src, n) for n in names)) or (
+                    su and p.split()[0] in _REPLIES and any(_same_name(su, n) for n in names)):
+                return True
+    return False
+
+
+_REPLIES = RESPONSE_VERBS | set(STANCE) | {"hit", "call", "welcome", "criticise", "criticize", "condemn", "appeal"}
 
 
 def _asks_response(req: Request) -> bool:
