@@ -16,15 +16,15 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
-from .lexicon import country_of
+from .lexicon import PRODUCT_NOUNS, country_of, nominal_of
 from .nlp import Analysis, analyze_many, normalize_name
 from .text import STOPWORDS, content_terms, stem, words
 from .understand import HOLDS, PERSON_NOUNS, Asked
 
-VERSION = 8  # part of the store fingerprint: a change here re-analyses the corpus
+VERSION = 9  # part of the store fingerprint: a change here re-analyses the corpus
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _CAP_RUN = re.compile(r"(?<![\w'’])(?:[A-Z][\w'’.-]*[a-z0-9][\w'’-]*|[A-Z]{2,})(?:\s+(?:of\s+|de\s+|van\s+)?[A-Z][\w'’-]+)*"
                       r"(?:\s\d{1,2}[A-Za-z]?\b(?![,.]\d))?")
@@ -63,6 +63,11 @@ class ArticleFacts:
     @cached_property
     def starts(self) -> list[int]:
         return [s.start for s in self.sentences]
+
+    @cached_property
+    def named(self) -> frozenset:
+        """Every name the article's sentences hold (normalised; no dates)."""
+        return frozenset(n for s in self.sentences for lab, n in s.names if lab not in ("DATE", "TIME"))
 
     def at(self, start: int) -> tuple[SentenceFacts | None, SentenceFacts | None]:
         """(the sentence holding offset `start`, the sentence before it)."""
@@ -183,7 +188,61 @@ def _facts(a: Analysis, published: str) -> ArticleFacts:
         out.append(SentenceFacts(s, e, tuple(sorted(names)), tuple(sorted(spans, key=lambda x: x[1])),
                                  tuple(sorted(years)), tuple(sorted(quarters)),
                                  frozenset(kinds), attributed, claims))
-    return ArticleFacts(year, tuple(out))
+    return ArticleFacts(year, _as_products(a, out))
+
+
+_PRODUCT = "|".join(sorted(PRODUCT_NOUNS))
+# "large language models, such as X", "chatbots like X": a list of products
+_AS_EXAMPLE = re.compile(rf"\b(?:{_PRODUCT})\s*,?\s+(?:such\s+as|like|including|called|named|dubbed|known\s+as|"
+                         rf"branded(?:\s+as)?)\s+$", re.I)
+# "its chatbot, X", "the company's flagship model X": a product in apposition
+_APPOSED = re.compile(rf"\b(?:its|their|his|her|our|the|a|an|[\w'’]+['’]s)\s+(?:[a-z][\w-]*\s+){{0,3}}?(?:{_PRODUCT})"
+                      rf"\s*,?\s+$", re.I)
+_OWNED = re.compile(r"\b(?:its|their|his|her|our|[\w'’]+['’]s)\s+(?:[a-z][\w-]*\s+)?$")
+# "the Claude series of models"; "its Claude models" (after an owner: "the Ford cars" may name the maker)
+_RANGE = re.compile(r"\s+(?:series|line|family|range|lineup|suite)\s+of\b")
+_MADE = re.compile(rf"\s+(?:{_PRODUCT})\b")
+_NOT_PRODUCTS = {"DATE", "TIME", "CARDINAL", "PERCENT", "MONEY", "QUANTITY"}  # "such as Kestra and Brio": NER may say GPE
+
+
+def _as_products(a: Analysis, sentences: list[SentenceFacts]) -> tuple[SentenceFacts, ...]:
+    """The names the article uses as a product ("large language models, such as Tongyi Qianwen", which
+    the small NER model tags as a person), relabelled PRODUCT in every sentence: a product never answers
+    "who". A name the article has saying something (a claim's source) is a speaker, and stays as it is."""
+    actors = {c.source for c in a.claims if c.source}
+    products = set()
+    for sent in sentences:
+        prev_end = None
+        for label, s, e in sent.spans:
+            if label in _NOT_PRODUCTS:
+                continue
+            before, after = a.text[max(sent.start, s - 80):s], a.text[e:min(sent.end, e + 40)]
+            chained = prev_end is not None and re.fullmatch(r"\s*(?:,|,?\s+and|,?\s+or)\s+", a.text[prev_end:s])
+            if chained or _AS_EXAMPLE.search(before) or _APPOSED.search(before) or _RANGE.match(after) \
+                    or (_MADE.match(after) and _OWNED.search(before)):
+                products.add(normalize_name(a.text[s:e]))
+                prev_end = e
+            else:
+                prev_end = None
+    products = {p for p in products if p and not any(_related(p, x) or p == x for x in actors)}
+    if not products:
+        return tuple(sentences)
+    out = []
+    for sent in sentences:
+        names = tuple(sorted({("PRODUCT" if n in products and lab not in _NOT_PRODUCTS else lab, n)
+                              for lab, n in sent.names}))
+        if names == sent.names:
+            out.append(sent)
+            continue
+        spans = tuple(("PRODUCT" if lab not in _NOT_PRODUCTS and normalize_name(a.text[s:e]) in products else lab, s, e)
+                      for lab, s, e in sent.spans)
+        kinds = {k for k in sent.kinds if k not in _NAME_KINDS} | {
+            k for k in _NAME_KINDS if any(lab in HOLDS[k] for lab, _ in names)}
+        out.append(replace(sent, names=names, spans=spans, kinds=frozenset(kinds)))
+    return tuple(out)
+
+
+_NAME_KINDS = {"person_or_org", "name", "place"}  # the kinds a sentence holds through its names
 
 
 @dataclass(frozen=True)
@@ -250,6 +309,19 @@ def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, ar
             other = _referent(art, sent)
             if other and not _related(key, other) and key not in other and other not in key:
                 return Fit(False, "entity", f"is about {other}, not {e.text}", tuple(sorted(about)))
+    # "Who runs Alibaba?" is not answered by "Anthropic has rapidly emerged as a formidable player ..." in an
+    # article whose title names Alibaba: a sentence that opens on another name is about that one, unless it
+    # names the asked one too or states the asked act ("Ana Ruiz designed the drone" for "who designed it")
+    if asked.kind == "person_or_org" and asked.claim and asked.claim[0].split()[0] not in _GENERIC_PREDICATES:
+        pred = asked.claim[0].split()[0]
+        opener = _opening_name(art, sent, article)
+        for e in asked.entities:
+            key = _strip_years(e.norm)
+            if not opener or not key or e in asked.side or _related(key, opener) or key in opener or opener in key \
+                    or any(len(w) > 3 and re.search(rf"\b{re.escape(w)}\b", own_text) for w in key.split()) \
+                    or _states(pred, sent, sentence, key, art):
+                continue
+            return Fit(False, "entity", f"is about {opener}, not {e.text}", tuple(sorted(about)))
     # "When will Estmark join?" is not answered by "Taurica and Ostrel joined on Thursday": the sentence's
     # claim with the asked predicate has another actor, and the asked one is not in it
     if asked.claim and asked.claim[1] and asked.entities:
@@ -293,9 +365,12 @@ def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, ar
         mine = {n for lab, n in sent.names if lab not in ("DATE", "TIME")}  # any name beyond the question's
         if mine and all(any(_related(n, a) or n in a or a in n for a in asked_norms) for n in mine):
             return Fit(False, "kind", "names only what the question already names", tuple(sorted(about)))
+        if asked.kind == "person_or_org" and not {n for lab, n in sent.names if lab not in ("DATE", "TIME", "PRODUCT")
+                                                  and not any(_related(n, a) or n in a or a in n for a in asked_norms)}:
+            return Fit(False, "kind", "names only a product beyond the question's names", tuple(sorted(about)))
         if asked.kind == "person_or_org" and (asked.noun in PERSON_NOUNS or not asked.noun):
             # "which scientist": a person, not the council; a bare "who": someone, not a place
-            people = {n for lab, n in sent.names if lab not in ("DATE", "TIME", "GPE", "LOC", "FAC")
+            people = {n for lab, n in sent.names if lab not in ("DATE", "TIME", "GPE", "LOC", "FAC", "PRODUCT")
                       and not (asked.noun and (lab == "NORP" or _org_like(n)))
                       and not any(_related(n, a) or n in a or a in n for a in asked_norms)}
             if not people and not asked.noun:
@@ -312,6 +387,31 @@ def fit(asked: Asked, sent: SentenceFacts | None, prev: SentenceFacts | None, ar
     return Fit(True, years=tuple(sorted(about)), weak=not own and bool(asked.years))
 
 
+_GENERIC_PREDICATES = {"be", "have", "do", "say", "happen", "mean", "get", "make", "go"}
+
+
+def _opening_name(art: ArticleFacts, sent: SentenceFacts, article: str) -> str:
+    """The name a sentence opens on (normalised), one the article uses as a name somewhere: "" for none."""
+    d = _DATELINE.match(article, sent.start, sent.end) if article else None
+    m = _CAP_RUN.match(article, d.end() if d else sent.start, sent.end) if article else None
+    if m is None:
+        return ""
+    norm = normalize_name(m.group())
+    return norm if norm in art.named else ""
+
+
+def _states(pred: str, sent: SentenceFacts, sentence: str, key: str, art: ArticleFacts) -> bool:
+    """The sentence states the act `pred` (a verb lemma) about `key` or something unnamed: as a claim, a
+    form of the verb, its noun ("approval") or the one who does it ("leader", "founder", "director").
+    "Orvane is run by Mira Tallis" states running, but of Orvane: not of Dunmore Labs."""
+    objects = [o for p, _, o, *_ in sent.claims if p.split()[0] == pred or nominal_of(pred, p.split()[0])]
+    if objects:  # of the asked one, or of something the article does not name
+        return any(not o or _related(o, key) or not any(_related(o, n) or o == n for n in art.named) for o in objects)
+    base = pred[:-1] if pred.endswith("e") else pred
+    forms = {stem(pred)} | {stem(x) for x in (pred + "er", base + "er", pred + "or", base + "or", pred + "ner")}
+    return bool(forms & {stem(w) for w in words(sentence.lower())})
+
+
 def holds_kind(asked: Asked, sent: SentenceFacts) -> bool:
     """Whether one sentence holds an answer of the asked kind beyond the question's own names (what
     retrieval favours for a factoid question; `fit` is the full check of a candidate)."""
@@ -323,7 +423,8 @@ def holds_kind(asked: Asked, sent: SentenceFacts) -> bool:
     asked_norms = {_strip_years(e.norm) for e in asked.entities}
     person = asked.kind == "person_or_org" and asked.noun in PERSON_NOUNS
     return any(lab not in ("DATE", "TIME") and not any(_related(n, a) or n in a or a in n for a in asked_norms)
-               and (not person or lab == "PERSON") for lab, n in sent.names)
+               and (not person or lab == "PERSON") and not (asked.kind == "person_or_org" and lab == "PRODUCT")
+               for lab, n in sent.names)
 
 
 # Units of each dimension a "how old/heavy/long..." question asks about (general English units).

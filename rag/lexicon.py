@@ -8,8 +8,14 @@
   points, units of time, family roles): a member the passage does not state is an invented detail,
   as a number is.
 - COUNTRIES: a country's names and demonyms, so "U.K. activists" is supported by "British activists".
+
+And for answering: `withheld` (a sentence saying something is undisclosed or unknown, and what kind of
+answer it withholds), PRODUCT_NOUNS (nouns that introduce a product's name, which is then no "who"), and
+`nominal_of` (the noun of a verb's act: "filing" of "file").
 """
 from __future__ import annotations
+
+import re
 
 _PAIRS = """
 accept reject | acquit convict | add remove | advance retreat | agree disagree | allow forbid | allow ban
@@ -178,3 +184,118 @@ def opposite(a: str, b: str) -> bool:
     if b.endswith("ful") and a.endswith("less"):
         return b[:-3] == a[:-4] and len(b) > 5
     return False
+
+
+# ---------------------------------------------------------------- what the coverage says is not known
+
+# General English ways of saying that something has not been made public or is not known. A sentence
+# that says so answers "how/why/when/who ...?" in the sense "the coverage says this is not known".
+_PARTICIPLES = ("disclosed|revealed|released|published|announced|specified|confirmed|identified|named|given|"
+                "explained|detailed|made public|made known|set|determined|established|provided|shared|divulged")
+_TELL = "say|disclose|reveal|specify|explain|elaborate|give|provide|detail|confirm|identify|name|discuss|divulge|share"
+_NOT = r"(?:not|n['’]t|never)"
+_NO_COMMENT = re.compile(
+    r"\b(?:declin|refus)\w*\s+to\s+comment\b|\bcould\s+not\s+be\s+reached\b|\bno\s+comment\b"
+    rf"|\b(?:did|does|do|has|have|had)\s*{_NOT}\s+(?:yet\s+|immediately\s+|publicly\s+)?"
+    r"(?:respond|responded|reply|replied|comment|commented|return|returned|react|reacted)\b"
+    r"|\b(?:has|have)\s+yet\s+to\s+(?:respond|reply|comment|react)\b", re.I)
+_UNKNOWN = re.compile(
+    r"\b(?:it|that|this)\s+(?:is|was|remains|remained)\s+(?:still\s+|not\s+yet\s+)?(?:unclear|not\s+clear|unknown|"
+    r"not\s+known|uncertain)\b"
+    r"|\b(?:unclear|unknown|not\s+known|not\s+clear|no\s+one\s+knows|nobody\s+knows)\s+(?:how|why|what|when|who|whom|"
+    r"where|exactly)\b"
+    r"|\b(?:remains?|remained|is|are|was|were)\s+(?:still\s+)?(?:unknown|unclear|a\s+mystery)\b", re.I)
+_UNDISCLOSED = re.compile(
+    r"\bunder\s+wraps\b|\bundisclosed\b"
+    r"|\b(?:kept|keeps?|remains?|remained|is|are|was|were)\s+(?:a\s+)?(?:secret|confidential)\b"
+    rf"|\b(?:has|have|had|was|were|is|are)\s+(?:{_NOT}|yet\s+to\s+be|still\s+not)\s+(?:yet\s+|so\s+far\s+)?(?:been\s+)?"
+    rf"(?:{_PARTICIPLES})\b"
+    rf"|\b(?:did|does|do|would|will|could|can)\s*{_NOT}\s+(?:immediately\s+|publicly\s+)?(?:{_TELL})\b"
+    rf"|\b(?:declin|refus)\w*\s+to\s+(?:{_TELL})\b"
+    r"|\b(?:gave|give|gives|giving|offered|offers?|provided|provides?)\s+no\s+(?:further\s+)?\w+"
+    r"|\bwithout\s+(?:giving|providing|offering|disclosing|revealing|specifying|saying|naming)\b"
+    rf"|\bno\s+(?:further\s+)?\w+\s+(?:was|were|has\s+been|have\s+been|had\s+been)\s+(?:{_PARTICIPLES})\b"
+    rf"|\b(?:has|have)\s+yet\s+to\s+(?:{_TELL}|set|announce)\b", re.I)
+# What such a sentence says is not known, by the kind of answer it would have been (rag.understand's
+# kinds; "figure" for number, money and percent): "declined to name the buyer" is a who,
+# "the terms were not disclosed" a how much, "the specifics remain under wraps" a how.
+_ASPECTS = {
+    "process": "details detail specifics specific nature method methods means mechanism circumstances manner "
+               "extent terms",
+    "reason": "why reason reasons motive motives cause causes rationale explanation basis grounds",
+    "date": "when date dates timing timetable timeline schedule deadline",
+    "person_or_org": "who whom identity identities name names source sources buyer buyers bidder bidders seller culprit",
+    "place": "where location locations whereabouts site",
+    "figure": "much many price prices terms amount sum value cost costs fee fees figure figures size number valuation "
+              "salary compensation financial pay paid pays paying worth spend spent",
+}
+ASPECT_OF: dict[str, set[str]] = {}
+for _kind, _ws in _ASPECTS.items():
+    for _w in _ws.split():
+        ASPECT_OF.setdefault(_w, set()).add(_kind)
+# "how" asks a manner, "how large"/"how many" a figure and "how soon" a date
+HOW_FIGURES = ("much", "many", "large", "big", "long", "far", "high", "old", "heavy", "tall", "fast", "deep", "wide",
+               "often", "severe", "serious", "bad")
+_HOW = re.compile(rf"\bhow(?:\s+({'|'.join(HOW_FIGURES)}|soon))?\b", re.I)
+# "name" is who as a noun ("declined to give names") and as a verb ("declined to name the buyer")
+_TELLS_KIND = {"name": "person_or_org", "identify": "person_or_org", "date": "date"}
+
+
+def withheld(sentence: str) -> tuple[str, frozenset]:
+    """How a sentence says that something is not known: "no comment" ("declined to comment", "did not
+    respond to requests for comment"), "undisclosed" ("remains under wraps", "has not been disclosed",
+    "would not give a figure") or "unknown" ("it is unclear how"), with the kinds of answer it says are
+    not known (from its words: "the price" a figure, "when" a date); ("", frozenset()) for neither."""
+    for how, pattern in (("no comment", _NO_COMMENT), ("undisclosed", _UNDISCLOSED), ("unknown", _UNKNOWN)):
+        m = pattern.search(sentence)
+        if m:
+            ws = re.findall(r"[a-z]+", sentence.lower())
+            kinds = {k for w in ws for k in ASPECT_OF.get(w, ())}
+            kinds |= {"process" if not h.group(1) else "date" if h.group(1).lower() == "soon" else "figure"
+                      for h in _HOW.finditer(sentence)}
+            kinds |= {_TELLS_KIND[w] for w in re.findall(r"[a-z]+", m.group().lower()) if w in _TELLS_KIND}
+            return how, frozenset(kinds)
+    return "", frozenset()
+
+
+# Verbs a question asks about a response with ("how did X respond", "what did X say"): a sentence saying
+# X declined to comment answers them.
+RESPONSE_VERBS = frozenset("respond react reply answer comment say".split())
+
+
+# ---------------------------------------------------------------- products
+
+# Common nouns for made things. A name the coverage introduces with one ("large language models, such as
+# Tongyi Qianwen", "its chatbot, Ernie", "the Claude series of models") names a product, not who did
+# something, however the small NER model labels it. General English; services, platforms and brands are
+# left out on purpose (they are as often the companies themselves).
+PRODUCT_NOUNS = frozenset("""model models product products chatbot chatbots assistant assistants app apps application
+    applications software system systems device devices phone phones smartphone smartphones handset handsets car cars
+    vehicle vehicles truck trucks drug drugs vaccine vaccines medicine medicines game games film films movie movies book
+    books novel novels album albums song songs tool tools engine engines chip chips processor processors aircraft plane
+    planes jet jets drone drones robot robots console consoles laptop laptops tablet tablets camera cameras headset
+    headsets satellite satellites rocket rockets browser browsers program programs programme programmes""".split())
+
+
+# ---------------------------------------------------------------- verbs and the nouns they make
+
+# Irregular nominalisations of general English verbs ("sue" -> "suit"); the regular ones are derived.
+_NOMINALS = {"sue": {"suit", "lawsuit"}, "respond": {"response"}, "decide": {"decision"}, "sell": {"sale"},
+             "fail": {"failure"}, "die": {"death"}, "grow": {"growth"}, "complain": {"complaint"},
+             "deny": {"denial"}, "apply": {"application"}, "choose": {"choice"}, "prove": {"proof"},
+             "lose": {"loss"}, "speak": {"speech"}, "analyse": {"analysis"}, "analyze": {"analysis"},
+             "succeed": {"success"}, "fly": {"flight"}, "buy": {"purchase"},
+             "acquire": {"acquisition"}, "merge": {"merger"}, "testify": {"testimony"}, "investigate": {"probe"},
+             "settle": {"settlement"}}
+
+
+def nominal_of(verb: str, noun: str) -> bool:
+    """Whether `noun` (a lemma) names the act of `verb` (a lemma): "filing" of "file", "approval" of
+    "approve", "investigation" of "investigate", "lawsuit" of "sue"."""
+    if not verb or not noun:
+        return False
+    if noun == verb or noun in _NOMINALS.get(verb, ()):
+        return True
+    base = verb[:-1] if verb.endswith("e") else verb
+    return noun in {verb + "ing", base + "ing", verb + "ment", base + "ation", base + "ion", verb + "al", base + "al",
+                    base + "ance", base + "ence", base + "ure", base + "y"}

@@ -574,6 +574,7 @@ def _claims(sent) -> list[Claim]:
             of = next((_phrase(g) for c in t.children if c.lower_ in ("of", "to", "on") for g in c.children
                        if g.dep_ == "pobj"), "")
             out.append(Claim("unnamed", h, HEDGES[h], by, t.lemma_.lower(), of, False, "", sent.start_char, sent.end_char))
+    out += _prospective(sent)
     main = next((c for c in out if c.predicate), None)
     for _, t, src, lemma, stance, contents, anaphoric in cues:
         if anaphoric and main is not None:  # "a charge X denied", "which X rejects": the sentence's main claim
@@ -581,6 +582,47 @@ def _claims(sent) -> list[Claim]:
         elif not contents:  # "X denied wrongdoing": the cue's own object is what is asserted
             out.append(dataclasses.replace(_content(t, "", "", "assert"), source=src, cue=lemma, stance=stance))
     return out
+
+
+# What marks an act named by a noun as not (yet) done: "any formal legal filings", "a possible appeal",
+# "investors await a ruling" (general English)
+PROSPECTIVE = {"possible", "potential", "prospective", "eventual", "future", "planned", "proposed", "expected",
+               "likely", "threatened", "upcoming", "anticipated"}
+_AWAIT = {"watch", "await", "monitor", "anticipate"}
+
+
+def _prospective(sent) -> list[Claim]:
+    """Acts the sentence names by a noun only as possible or to come ("What to watch next includes any
+    formal legal filings ... from Anthropic"): one claim per act and actor, predicate the noun's lemma,
+    modality "prospective". Not in a question or a negated sentence ("did not file any lawsuit" is the
+    verb's own negated claim)."""
+    if sent.text.rstrip().endswith("?") or any(t.dep_ == "neg" or t.lower_ in ("no", "never", "without", "if", "whether")
+                                               for t in sent):
+        return []
+    marked = [t for t in sent if t.pos_ == "NOUN" and (
+        any(c.dep_ == "det" and c.lower_ == "any" for c in t.children)
+        or any(c.dep_ == "amod" and c.lower_ in PROSPECTIVE for c in t.children)
+        or _awaited(t))]
+    acts = list(dict.fromkeys(x for t in marked for x in [t] + [c for c in t.children if c.dep_ == "conj" and c.pos_ == "NOUN"]))
+    out = []
+    for t in acts:
+        group = [t] + [c for c in t.children if c.dep_ == "conj"] + ([t.head] if t.dep_ == "conj" else [])
+        actors = [g for x in group for c in x.children if c.dep_ == "prep" and c.lower_ in ("by", "from")
+                  for g in c.children if g.dep_ == "pobj"]
+        actors += [c for g in actors for c in g.children if c.dep_ == "conj"]
+        for who in dict.fromkeys(_phrase(g) for g in actors) or [""]:
+            out.append(Claim("", "", "assert", who, t.lemma_.lower(), "", False, "prospective", sent.start_char, sent.end_char))
+    return out
+
+
+def _awaited(t) -> bool:
+    """The noun is what a watch/await verb looks out for ("awaits a ruling", "watching for a lawsuit"), not who watches."""
+    x = t
+    while x.head.i != x.i:
+        if x.head.lemma_.lower() in _AWAIT and x.head.pos_ == "VERB":
+            return x.dep_ not in ("nsubj", "nsubjpass", "csubj")
+        x = x.head
+    return False
 
 
 def _noun_cue(t) -> str | None:

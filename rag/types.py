@@ -190,7 +190,8 @@ class Answer:
     drafted: int = 0  # sentences in the backend's draft
     # said before the sentences, in our own fixed wording about the first citation: the date a dated answer
     # stands as of ("As of 26 January 2023:", from that article's metadata), then a yes/no answer in plain
-    # words ("No.", "Not so far.", "Carrow says no.", read from that sentence and shown only with it)
+    # words ("No.", "Not so far.", "Carrow says no.") or "Not disclosed so far." before a sentence saying the
+    # asked thing is not known; read from that sentence and shown only with it
     lead: str = ""
     trace: Trace = field(default_factory=Trace, repr=False)
 

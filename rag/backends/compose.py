@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from ..lexicon import nominal_of
 from ..text import content_terms, negations, word_count
 
 # A sentence that leans on the one before it: it continues a reason or a sequence of steps
@@ -89,8 +90,14 @@ def trim(text: str, q_terms: set) -> str:
     return text
 
 
+# The lead of an answer that only says the coverage does not know (rag.backends.extractive): our own
+# wording, shown only with the cited sentence that says so; an eval counts such an answer as declining.
+UNDISCLOSED_LEAD = "Not disclosed so far."
+UNKNOWN_LEAD = "Not known so far."
+UNSAID_LEADS = (UNDISCLOSED_LEAD, UNKNOWN_LEAD)
+
 _FUTURE = {"will", "would", "could", "may", "might", "should", "can", "plans", "expects", "hopes", "wants", "seeks",
-           "tries", "threatens"}
+           "tries", "threatens", "prospective"}  # prospective: an act named by a noun as to come ("any filings")
 _PRONOUNS = {"it", "he", "she", "they", "we", "i", "you", "this", "that", "which", "who"}
 
 
@@ -109,7 +116,9 @@ def yes_no_lead(asked, sent, question: str, text: str) -> str:
     head = pred.split()[0]
     perfect = bool(re.match(r"\s*(?:has|have|hasn['’]t|haven['’]t)\b", question, re.I))
     for p, su, o, neg, src, mod in sent.claims:
-        if not (p == pred or (p.split()[0] == head and head not in ("be", "have", "do", "say"))):
+        # an act named by its noun counts too: "filings" for "file", "a lawsuit" for "sue" or "filed a lawsuit"
+        nominal = mod == "prospective" and head not in ("be", "have", "do", "say") and (nominal_of(head, p) or p == obj)
+        if not (p == pred or (p.split()[0] == head and head not in ("be", "have", "do", "say")) or nominal):
             continue
         if subj and subj not in _PRONOUNS and not (su in _PRONOUNS or (su and _same(subj, su))):
             continue  # someone else did it, or the sentence does not say who: not a plain yes or no

@@ -22,12 +22,13 @@ from dataclasses import dataclass, replace
 from typing import Iterator
 
 from ..facts import Fit, fit, undated
-from ..lexicon import country_of
+from ..lexicon import country_of, nominal_of
 from ..question import aimed_at_model, intent
 from ..text import STOPWORDS, content_terms, names, negations, numbers, sentence_spans, stem, word_count, words
 from . import REFUSAL, Backend, Request
 from . import dated as choose_dated
 from .compose import CAUSE as _CAUSE, read_on, trim, yes_no_lead
+from .unsaid import gives_kind, not_known, reports_response, say_not_known
 
 MAX_WORDS = 80
 MAX_SENTENCES = 3
@@ -68,7 +69,7 @@ class Extractive(Backend):
             return
         if request.asked is not None and request.asked.kind == "yesno":
             chosen = _polar(request, chosen)
-        lead = _answer_span(request, chosen[0])
+        lead = "" if any(n.startswith("lead: ") for n in request.notes) else _answer_span(request, chosen[0])
         head = f"{lead}. [{chosen[0].passage}] " if lead else ""
         yield head + " ".join(f"{c.shown} [{c.passage}]" for c in chosen)
 
@@ -123,7 +124,10 @@ class Extractive(Backend):
         cands = [c for c in cands if fits[id(c)].ok]
         for c in misfits[:5]:
             req.notes.append(f"rejected {c.text[:80]!r}: {fits[id(c)].reason}")
+        unsaid = not_known(req, everyone, fits, weights, _name_terms(req.question) | _FRAME)
         if not cands:
+            if unsaid:
+                return say_not_known(req, unsaid)
             _say_what_is_covered(req, misfits, fits)
             return []
         best = cands[0]
@@ -143,6 +147,8 @@ class Extractive(Backend):
             weight = lambda t: weights.get(t, req.idf(t))  # noqa: E731  - a cue word has no match weight
             known = sum(weight(t) for t in topic if req.in_corpus(t)) / (sum(weight(t) for t in topic) or 1)
             if known < 0.3:
+                if unsaid:
+                    return say_not_known(req, unsaid)
                 req.notes.append("refused: most of what is asked about is absent from the coverage")
                 return []
         dated = None
@@ -163,6 +169,8 @@ class Extractive(Backend):
             answers = exact if exact and exact[0].score >= close else answers
             typed = [c for c in answers if c.score >= close]
             if not typed:
+                if unsaid:
+                    return say_not_known(req, unsaid)
                 req.notes.append("refused: no sentence holds the asked-for kind of answer about the subject")
                 return []
             best = typed[0]
@@ -185,6 +193,11 @@ class Extractive(Backend):
                 and not any(t in best.terms for t in q_terms - _name_terms(req.question)):
             req.notes.append("refused: nothing states the thing asked about")
             return []  # nothing states the thing asked about
+        if unsaid and not gives_kind(req, best, want.answer_type, cands):
+            return say_not_known(req, unsaid)
+        if reports_response(req, cands) is False:
+            req.notes.append("refused: nothing reports a response from the one asked about")
+            return []
         # a reason, the steps, or what a term means: read on through the paragraph
         explain = want.answer_type == "reason" or (req.asked is not None and req.asked.kind in ("process", "definition"))
         chosen = [best]
@@ -304,8 +317,9 @@ def _states(req: Request, c: Candidate) -> bool:
     facts = req.article(_doc(req, c))[1]
     sent = facts.at(c.start)[0] if facts else None
     head = req.asked.claim[0].split()[0]
+    # an act named by its noun as to come counts ("a possible lawsuit" for "has she sued"): it is about the act
     return sent is not None and head not in ("be", "have", "do", "say", "happen", "mean") \
-        and any(p.split()[0] == head for p, *_ in sent.claims)
+        and any(p.split()[0] == head or (m == "prospective" and nominal_of(head, p)) for p, *_, m in sent.claims)
 
 
 def _polar(req: Request, chosen: list[Candidate]) -> list[Candidate]:

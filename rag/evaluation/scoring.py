@@ -6,6 +6,7 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
+from ..backends.compose import UNSAID_LEADS
 from ..citations import check_answer
 from ..text import word_count
 from ..types import Answer
@@ -39,7 +40,7 @@ class ItemResult:
 
     @property
     def refused(self) -> bool:
-        return bool(self.answer and self.answer.refused)
+        return bool(self.answer and declines(self.answer))
 
     def scores(self) -> dict:
         """The item's scores in 0..1, for the charts (None = not applicable)."""
@@ -109,6 +110,13 @@ class EvalRun:
         return out
 
 
+def declines(ans: Answer) -> bool:
+    """Refused, or answered only that the coverage does not know ("Not disclosed so far." before the cited
+    sentence saying so: "Vesper did not say how many people had pre-ordered"): both tell the reader
+    the coverage has no answer, so both count as refusing."""
+    return ans.refused or ans.lead in UNSAID_LEADS
+
+
 def lead_polarity(lead: str) -> str:
     """"yes" or "no" for a yes/no answer's lead ("Not so far.", "Carrow says no."), "" for none."""
     low = lead.casefold()
@@ -166,7 +174,7 @@ def score(item: Item, ans: Answer, hits, chunks, text_of, th: Thresholds, off_li
         said = lead_polarity(ans.lead) if not ans.refused else ""
         if item.answer and said and said != item.answer:
             r.failures.append(f"the lead {ans.lead!r} says {said}; the coverage says {item.answer}")
-    elif item.expect == "refuse" and not ans.refused:
+    elif item.expect == "refuse" and not declines(ans):
         r.failures.append("answered, but the coverage does not answer this (must refuse)")
     return r
 
