@@ -172,7 +172,7 @@ class Explainer:
         answer = self._gate(answer)
         answer.notice = with_notice(answer, doc)
         if not answer.refused:
-            answer.lead = _lead(request.notes, answer)
+            answer.lead = _lead(request.notes, answer, request.asked)
         if shown:
             shown.settle(answer)
         answer.latency_ms = trace.timings["total"] = ms()
@@ -323,16 +323,17 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
            "November", "December")
 
 
-def _lead(notes: list[str], answer: Answer) -> str:
+def _lead(notes: list[str], answer: Answer, asked=None) -> str:
     """What is said before the answer's sentences, in our own fixed wording, about its first citation
-    (after the gate): "As of 8 February 2023:" when the backend answered with the newest of dated
-    statements or a "latest/now" question (the date is the cited article's updated, else published,
-    date), then the yes/no lead when the sentence it was read from is that citation's."""
+    (after the gate): "As of 8 February 2023:" (the cited article's updated, else published, date) for a
+    "latest/now" question, a factoid question in the present tense, or an answer the backend gave as the
+    newest of dated statements; then the yes/no lead when the sentence it was read from is that citation's."""
     first = answer.citations[0] if answer.citations else None
     if first is None:
         return ""
     parts = []
-    if any(n == f"asof: {first.doc_id}" for n in notes):
+    current = asked is not None and (asked.latest or (asked.now and asked.factoid))
+    if current or any(n == f"asof: {first.doc_id}" for n in notes):
         day = _day(max(first.published, first.updated))
         if day:
             parts.append(f"As of {day}:")

@@ -18,7 +18,8 @@ from rag import Settings
 from rag.backends.dated import _when
 from rag.citations import check_answer
 from rag.errors import RagError
-from rag.explainer import _day
+from rag.explainer import _day, _lead
+from rag.types import Answer, Citation
 from rag.understand import understand
 
 ARTICLES = {
@@ -151,6 +152,18 @@ def test_the_date_lead_is_our_wording_for_the_articles_date():
     assert _day("2023-02-08") == "8 February 2023"
     assert _day("2023-11-22T09:30:00+00:00") == "22 November 2023"
     assert _day("") == "" and _day("soon") == ""
+
+
+def test_the_lead_says_the_first_citations_date_whatever_backend_wrote_the_answer():
+    # pure logic: a model backend leaves no notes; a "now" question still gets the date of its first citation
+    cite = Citation(1, "doc-a", "T", "", "q", 0, 1, 1.0, published="2023-01-26", updated="2023-02-01")
+    answer = Answer("Forty. [1]", refused=False, citations=[cite])
+    now, then = understand("How many vehicles does it make now?"), understand("How many did it make in 2019?")
+    assert _lead([], answer, now) == "As of 1 February 2023:"
+    assert _lead([], answer, then) == ""
+    assert _lead(["asof: doc-a"], answer, then) == "As of 1 February 2023:"  # the backend weighed dated statements
+    assert _lead(["asof: doc-b"], answer, then) == ""  # ...but the gate left another article first
+    assert _lead(["asof: doc-a", "lead: doc-a\t0\tNo."], answer, then) == "As of 1 February 2023: No."
 
 
 def test_the_recency_bonus_is_a_setting_that_moves_only_latest_questions(store, embedder):

@@ -39,7 +39,7 @@ _HEDGE = {"about", "around", "nearly", "almost", "roughly", "some", "over", "und
 class Choice:
     first: object  # the Candidate the answer gives first
     other: object | None = None  # the differing value of another date, cited after it
-    as_of: str = ""  # the doc_id whose date the answer is "as of" ("" for no date lead)
+    as_of: str = ""  # the doc_id of the newest statement given first ("" when none was weighed or a moment was asked)
     rivals: bool = False  # statements of other dates were weighed (then `other` replaces any other rival)
 
 
@@ -165,7 +165,7 @@ def choose(req, best, pool: list, doc_of, topic: set, restating: list = ()) -> C
             if (restates and share >= RESTATES) or (share >= RIVAL and (latest or asked.earliest) and on_point):
                 group.append((c, vc, restates))
     if len(group) == 1:
-        return Choice(best, None, doc_of(best) if latest else "")
+        return Choice(best)
     # on one date: the restatement, then the one with most of the question's words, then the best scoring
     rank = lambda m: (m[2], len(m[0].terms & topic), m[0].score)  # noqa: E731
     moment = []

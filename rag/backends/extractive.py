@@ -232,10 +232,9 @@ class Extractive(Backend):
         if rival is not None and dated is not None and dated.rivals and words_used > MAX_WORDS:
             chosen = [c for c in chosen if c is not rival]  # the earlier value is a courtesy; the cap is not
             words_used -= word_count(rival.shown)
-        # "as of <date>" for the newest of several dated statements, and for any "latest/now" answer
-        as_of = dated.as_of if dated is not None else _doc(req, best) if req.asked is not None and req.asked.latest else ""
-        if as_of:
-            req.notes.append(f"asof: {as_of}")
+        # "as of <date>" for the newest of several dated statements (the explainer adds it to any "now" answer)
+        if dated is not None and dated.rivals and dated.as_of:
+            req.notes.append(f"asof: {dated.as_of}")
         for c in cands:
             if len(chosen) == MAX_SENTENCES or c.score < 0.85 * best.score:
                 break
