@@ -156,3 +156,18 @@ def test_thresholds_file_is_validated(tmp_path):
         with pytest.raises(RagError) as e:
             Thresholds.load(tmp_path / "thresholds.toml")
         assert message in str(e.value)
+
+
+def test_a_not_known_answer_counts_as_declining_with_or_without_a_date_first():
+    from rag.backends.compose import UNDISCLOSED_LEAD
+    from rag.evaluation.scoring import declines
+
+    said = Answer("Vesper did not say how many people had pre-ordered the drone. [1]", refused=False)
+    assert not declines(said)
+    said.lead = UNDISCLOSED_LEAD
+    assert declines(said)
+    said.lead = f"As of 24 August 2022: {UNDISCLOSED_LEAD}"
+    assert declines(said)
+    said.lead = "As of 24 August 2022:"  # a dated figure is an answer
+    assert not declines(said)
+    assert declines(Answer("The coverage I have does not answer that.", refused=True))

@@ -113,8 +113,9 @@ class EvalRun:
 def declines(ans: Answer) -> bool:
     """Refused, or answered only that the coverage does not know ("Not disclosed so far." before the cited
     sentence saying so: "Vesper did not say how many people had pre-ordered"): both tell the reader
-    the coverage has no answer, so both count as refusing."""
-    return ans.refused or ans.lead in UNSAID_LEADS
+    the coverage has no answer, so both count as refusing. A date may come first ("As of 24 August 2022:
+    Not disclosed so far.")."""
+    return ans.refused or any(ans.lead == u or ans.lead.endswith(" " + u) for u in UNSAID_LEADS)
 
 
 def lead_polarity(lead: str) -> str:
