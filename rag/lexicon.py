@@ -224,8 +224,9 @@ _ASPECTS = {
                "extent terms",
     "reason": "why reason reasons motive motives cause causes rationale explanation basis grounds",
     "date": "when date dates timing timetable timeline schedule deadline",
-    "person_or_org": "who whom identity identities name names source sources buyer buyers bidder bidders seller culprit",
-    "place": "where location locations whereabouts site",
+    "person_or_org": "who whom identity identities names source sources buyer buyers bidder bidders seller culprit",
+    "place": "where location locations whereabouts site sites venue city cities town towns country countries region "
+             "regions",
     "figure": "much many price prices terms amount sum value cost costs fee fees figure figures size number valuation "
               "salary compensation financial pay paid pays paying worth spend spent",
 }
@@ -253,7 +254,10 @@ def withheld(sentence: str) -> tuple[str, frozenset]:
             kinds = {k for w in ws for k in ASPECT_OF.get(w, ())}
             kinds |= {"process" if not h.group(1) else "date" if h.group(1).lower() == "soon" else "figure"
                       for h in _HOW.finditer(sentence)}
-            kinds |= {_TELLS_KIND[w] for w in re.findall(r"[a-z]+", m.group().lower()) if w in _TELLS_KIND}
+            told = {_TELLS_KIND[w] for w in re.findall(r"[a-z]+", m.group().lower()) if w in _TELLS_KIND}
+            if "person_or_org" in told and kinds & {"place", "date", "figure"}:
+                told.discard("person_or_org")  # "declined to name the country" withholds a place, not a who
+            kinds |= told
             return how, frozenset(kinds)
     return "", frozenset()
 

@@ -117,6 +117,7 @@ def test_withheld_reads_what_is_not_known():
     how, kinds = withheld("The terms of the deal were not disclosed.")
     assert how == "undisclosed" and "figure" in kinds
     assert withheld("The club declined to name the buyer.") == ("undisclosed", frozenset({"person_or_org"}))
+    assert withheld("It declined to name the country.") == ("undisclosed", frozenset({"place"}))
     assert withheld("It is unclear when the bridge will reopen.")[0] == "unknown"
     assert withheld("Vesta did not respond to a request for comment.")[0] == "no comment"
     assert withheld("The terms of the deal were disclosed on Friday.") == ("", frozenset())

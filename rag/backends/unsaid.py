@@ -40,7 +40,8 @@ def not_known(req: Request, pool: list, fits: dict, weights: dict, skip: set):
     response = _asks_response(req)
     # the words that ask the kind ("how much ... paying", "the reason") are no part of what it is about
     asking = {stem(w) for w, kinds in ASPECT_OF.items() if want in kinds} | {stem(w) for w in HOW_FIGURES}
-    topic = {t: w for t, w in weights.items() if t not in skip | _RESPONSE_STEMS | asking}
+    # nor are its years (the fit has checked those against the sentence and its article)
+    topic = {t: w for t, w in weights.items() if t not in skip | _RESPONSE_STEMS | asking and not t.isdigit()}
     for c in sorted(pool, key=lambda c: -c.score):
         f = fits.get(id(c))
         if f is None or (not f.ok and f.failed not in ("kind", "measure")):
