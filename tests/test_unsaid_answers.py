@@ -9,6 +9,8 @@ that way; none of these questions is in an eval set.
 """
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from conftest import build_store, make_bot
@@ -66,7 +68,8 @@ def test_a_price_that_was_not_disclosed_is_said_so(bot):
     a = bot.ask("How much is Harlow Foods paying for Brightwater Dairy?")
     assert not a.refused, a.trace.notes
     assert "terms of the deal were not disclosed" in quoted(a), a.answer
-    assert a.lead == "Not disclosed so far.", (a.lead, a.answer)
+    # a present-tense question may get the date the coverage stands as of first (rag/explainer.py _lead)
+    assert undated(a.lead) == "Not disclosed so far.", (a.lead, a.answer)
 
 
 def test_an_undisclosed_price_does_not_answer_another_figure(bot):
@@ -78,7 +81,7 @@ def test_an_undisclosed_price_does_not_answer_another_figure(bot):
 def test_a_question_the_article_does_answer_is_answered_as_before(bot):
     a = bot.ask("When will Harlow Foods complete the Brightwater Dairy purchase?")
     assert not a.refused and "March" in a.answer, a.answer
-    assert "not disclosed" not in quoted(a) and a.lead == "", (a.lead, a.answer)
+    assert "not disclosed" not in quoted(a) and undated(a.lead) == "", (a.lead, a.answer)
 
 
 def test_how_something_happened_that_was_not_disclosed(bot):
@@ -179,3 +182,8 @@ def test_names_introduced_as_products_are_labelled_so():
     labels = {n: lab for s in article_facts([text], ["2024-01-01"])[0].sentences for lab, n in s.names}
     assert labels["vela"] == labels["corvid"] == labels["lark"] == "PRODUCT", labels
     assert labels["ben ortiz"] != "PRODUCT" and labels["kestrel labs"] != "PRODUCT", labels
+
+
+def undated(lead: str) -> str:
+    """The lead without the "As of <date>:" a dated or present-tense answer starts with."""
+    return re.sub(r"^As of \d{1,2} [A-Z][a-z]+ \d{4}:\s*", "", lead)
