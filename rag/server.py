@@ -79,9 +79,12 @@ class AnswerOut(BaseModel):
                                      "never sent: only what passed the checker is.")
     drafted: int = Field(description="How many sentences the backend drafted.")
     notice: str
-    lead: str = Field(default="", description="For a yes/no question, the answer in plain words (\"No.\", "
-                                              "\"Not so far.\", \"Carrow says no.\"), to show before `answer`; "
-                                              "empty otherwise. Fixed wording read from the first cited sentence.")
+    lead: str = Field(default="", description="Our own fixed wording to show before `answer`, about its first "
+                                              "citation: the date a dated or present-tense answer stands as of "
+                                              "(\"As of 8 February 2023:\"), then for a yes/no question the answer "
+                                              "in plain words (\"No.\", \"Not so far.\", \"Carrow says no.\") or "
+                                              "\"Not disclosed so far.\" / \"Not known so far.\" before a sentence "
+                                              "saying the asked thing is not known; empty otherwise.")
     trace: dict[str, Any] | None = Field(
         default=None, description="How the answer came about (retrieved passages, removed sentences and why, "
                                   "timings). Only with ?trace=1 and the editors' token (RAG_ADMIN_TOKEN) "
