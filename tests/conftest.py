@@ -52,6 +52,18 @@ def make_bot(store: Store, embedder: Embedder, settings: Settings | None = None)
     return Explainer(store, embedder, load_backend(settings.backend, settings, embedder), settings)
 
 
+def corpus_bot(folder: Path, embedder: Embedder, articles: dict) -> Explainer:
+    """A bot over a small corpus written for one test module: {file name: (title, url, published, body)}
+    as Markdown with front matter, ingested into a real store under `folder`."""
+    corpus = folder / "corpus"
+    corpus.mkdir()
+    for name, (title, url, published, body) in articles.items():
+        (corpus / name).write_text(f"---\ntitle: \"{title}\"\nurl: {url}\npublished: {published}\n---\n{body}\n")
+    store, report = build_store(folder / "store", embedder, corpus)
+    assert len(report.added) == len(articles) and not report.skipped, report
+    return make_bot(store, embedder)
+
+
 @pytest.fixture(scope="session")
 def strict_store(tmp_path_factory, embedder):
     """The bundled corpus with its FAQ block left out of the index (the strict eval mode)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import build_store, make_bot
+from conftest import corpus_bot
 from rag.facts import article_facts
 
 ARTICLES = {
@@ -35,13 +35,7 @@ ARTICLES = {
 
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory, embedder):
-    corpus = tmp_path_factory.mktemp("kinds") / "corpus"
-    corpus.mkdir()
-    for name, (title, url, published, body) in ARTICLES.items():
-        (corpus / name).write_text(f"---\ntitle: \"{title}\"\nurl: {url}\npublished: {published}\n---\n{body}\n")
-    store, report = build_store(corpus.parent / "store", embedder, corpus)
-    assert len(report.added) == len(ARTICLES) and not report.skipped
-    return make_bot(store, embedder)
+    return corpus_bot(tmp_path_factory.mktemp("kinds"), embedder, ARTICLES)
 
 
 def test_a_which_person_question_finds_the_passage_quoting_a_person(bot):

@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from conftest import build_store, make_bot
+from conftest import corpus_bot
 from rag.facts import article_facts
 from rag.lexicon import nominal_of, withheld
 from rag.nlp import analyze
@@ -49,13 +49,7 @@ ARTICLES = {
 
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory, embedder):
-    corpus = tmp_path_factory.mktemp("unsaid") / "corpus"
-    corpus.mkdir()
-    for name, (title, url, published, body) in ARTICLES.items():
-        (corpus / name).write_text(f"---\ntitle: \"{title}\"\nurl: {url}\npublished: {published}\n---\n{body}\n")
-    store, report = build_store(corpus.parent / "store", embedder, corpus)
-    assert len(report.added) == len(ARTICLES) and not report.skipped
-    return make_bot(store, embedder)
+    return corpus_bot(tmp_path_factory.mktemp("unsaid"), embedder, ARTICLES)
 
 
 def quoted(a) -> str:
