@@ -204,8 +204,8 @@ class Explainer:
         """chunk -> whether one of its sentences holds an answer of the asked kind (from stored facts)."""
         def holds(chunk) -> bool:
             facts = self._article(chunk.doc_id)[1]
-            return facts is not None and any(chunk.start <= s.start < chunk.end and holds_kind(asked, s)
-                                             for s in facts.sentences)
+            return facts is not None and any(s.start >= chunk.start and holds_kind(asked, s)
+                                             for s in facts.overlapping(chunk.start, chunk.end))
         return holds
 
     def _dated(self, chunk):
@@ -214,7 +214,7 @@ class Explainer:
         facts = self._article(chunk.doc_id)[1]
         if facts is None:
             return None
-        inside = [s for s in facts.sentences if s.end > chunk.start and s.start < chunk.end]
+        inside = facts.overlapping(chunk.start, chunk.end)
         return {y for s in inside for y in s.years}, {q for s in inside for q in s.quarters}
 
     @staticmethod

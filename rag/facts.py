@@ -76,6 +76,12 @@ class ArticleFacts:
             return None, None
         return self.sentences[i], self.sentences[i - 1] if i > 0 else None
 
+    def overlapping(self, start: int, end: int) -> tuple[SentenceFacts, ...]:
+        """The sentences that overlap article offsets [start, end) (a chunk's), found by bisection."""
+        i = max(bisect_right(self.starts, start) - 1, 0)
+        j = bisect_right(self.starts, end - 1)
+        return tuple(s for s in self.sentences[i:j] if s.end > start)
+
     def to_json(self) -> str:
         return json.dumps({"v": VERSION, "y": self.year, "s": [
             [s.start, s.end, [list(n) for n in s.names], [list(x) for x in s.spans], list(s.years),

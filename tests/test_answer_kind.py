@@ -66,3 +66,16 @@ def test_a_common_noun_opening_a_sentence_is_no_name():
     names = {n for s in facts.sentences for _, n in s.names}
     assert "phosphorus" not in names
     assert "halvorsen" in names  # a name that opens a sentence is still one
+
+
+def test_a_chunks_sentences_are_those_overlapping_its_span():
+    from rag.facts import ArticleFacts, SentenceFacts
+
+    def sent(start, end):
+        return SentenceFacts(start, end, (), (), (), (), frozenset(), False)
+
+    facts = ArticleFacts(2023, (sent(0, 10), sent(11, 20), sent(21, 30), sent(31, 40)))
+    assert [s.start for s in facts.overlapping(15, 25)] == [11, 21]
+    assert [s.start for s in facts.overlapping(20, 21)] == []  # the gap between two sentences
+    assert [s.start for s in facts.overlapping(0, 100)] == [0, 11, 21, 31]
+    assert [s.start for s in facts.overlapping(39, 45)] == [31]
